@@ -1,0 +1,1 @@
+"""SQLAlchemy 2.0 adapter: typed models, repositories, unit of work, Alembic migrations."""

@@ -1,0 +1,33 @@
+"""Typed ORM models. Import :data:`Base` for the metadata Alembic compares against."""
+
+from lti_tool.db.models.base import Base
+from lti_tool.db.models.catalog import CredentialRow, CredentialVersionRow, StackRow
+from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
+from lti_tool.db.models.people import ExternalIdentityRow, OrganizationRow, PersonRow, RoleAssignmentRow
+from lti_tool.db.models.submissions import (
+    AwardRow,
+    DecisionRow,
+    EvidenceFileRow,
+    ReviewRow,
+    SectionResponseRow,
+    SubmissionRow,
+)
+
+__all__ = [
+    "AuditEntryRow",
+    "AwardRow",
+    "Base",
+    "CredentialRow",
+    "CredentialVersionRow",
+    "DecisionRow",
+    "EvidenceFileRow",
+    "ExternalIdentityRow",
+    "OrganizationRow",
+    "OutboxEventRow",
+    "PersonRow",
+    "ReviewRow",
+    "RoleAssignmentRow",
+    "SectionResponseRow",
+    "StackRow",
+    "SubmissionRow",
+]

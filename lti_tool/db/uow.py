@@ -1,0 +1,79 @@
+"""Unit of work over one SQLAlchemy session: every repository shares its transaction."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lti_tool.db.repositories.catalog import SqlCatalogRepository
+from lti_tool.db.repositories.events import (
+    SqlAuditRepository,
+    SqlAwardRepository,
+    SqlDecisionRepository,
+    SqlOutboxRepository,
+    SqlReviewRepository,
+)
+from lti_tool.db.repositories.people import SqlPeopleRepository
+from lti_tool.db.repositories.submissions import SqlSubmissionRepository
+from lti_tool.domain.errors import ConflictError
+
+CONCURRENT_WRITE = (
+    "Another change was saved at the same moment, so this one was not. Nothing was lost: "
+    "reload the page and try again."
+)
+
+
+class SqlUnitOfWork:
+    """``with uow: ...; uow.commit()``. Leaving the block without commit rolls back."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> Self:
+        self.session = self._session_factory()
+        self.catalog = SqlCatalogRepository(self.session)
+        self.people = SqlPeopleRepository(self.session)
+        self.submissions = SqlSubmissionRepository(self.session)
+        self.reviews = SqlReviewRepository(self.session)
+        self.decisions = SqlDecisionRepository(self.session)
+        self.awards = SqlAwardRepository(self.session)
+        self.outbox = SqlOutboxRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+        if isinstance(exc, IntegrityError):
+            raise ConflictError(CONCURRENT_WRITE) from exc
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except IntegrityError as error:
+            self.session.rollback()
+            raise ConflictError(CONCURRENT_WRITE) from error
+        except OperationalError as error:
+            self.session.rollback()
+            if "locked" in str(error.orig).lower() or "deadlock" in str(error.orig).lower():
+                raise ConflictError(CONCURRENT_WRITE) from error
+            raise
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._session_factory)

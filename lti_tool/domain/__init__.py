@@ -1,0 +1,1 @@
+"""Pure domain: catalog, submission lifecycle, review and award rules. Standard library only."""

@@ -1,0 +1,65 @@
+"""Domain error hierarchy. The web layer maps each class to a clear page and an HTTP status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: something a user asked for that the rules do not allow."""
+
+    status_hint = 400
+    """The HTTP status a web layer should answer with."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(DomainError):
+    """The thing asked for does not exist (or the actor may not know it exists)."""
+
+    status_hint = 404
+
+
+class PermissionDeniedError(DomainError):
+    """The actor exists but may not do this."""
+
+    status_hint = 403
+
+
+class InvalidTransitionError(DomainError):
+    """An action that is not allowed in the submission's current state."""
+
+    status_hint = 409
+
+    def __init__(self, state: str, action: str, message: str | None = None) -> None:
+        super().__init__(message or f"You cannot {action.replace('_', ' ')} a submission that is {state.replace('_', ' ')}.")
+        self.state = state
+        self.action = action
+
+
+class ConflictError(DomainError):
+    """Someone else changed the same thing first (optimistic version check)."""
+
+    status_hint = 409
+
+
+class ValidationError(DomainError):
+    """Input that does not make sense, located as precisely as possible."""
+
+    status_hint = 422
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class UploadRejectedError(DomainError):
+    """An evidence file that is too large, of a type we do not accept, or disguised."""
+
+    status_hint = 415
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+        if too_large:
+            self.status_hint = 413

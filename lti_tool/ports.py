@@ -1,0 +1,235 @@
+"""Ports: what the services need from the outside world, as Protocols.
+
+Adapters implement them (``lti_tool.db``, ``lti_tool.storage``, ``connectors``); tests implement
+them with in-memory fakes. Services import nothing else from outside the domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import BinaryIO, Protocol, Self
+
+from lti_tool.domain.lifecycle import SubmissionState
+from lti_tool.domain.model import (
+    AuditEntry,
+    Award,
+    CredentialVersion,
+    Decision,
+    EvidenceFile,
+    ExternalIdentity,
+    Organization,
+    OutboxEvent,
+    Person,
+    Review,
+    RoleAssignment,
+    SectionResponse,
+    Stack,
+    Submission,
+)
+from lti_tool.domain.roles import IdentityKind, Role
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What an evidence store reports after writing a stream."""
+
+    key: str
+    size_bytes: int
+    sha256: str
+
+
+class EvidenceStore(Protocol):
+    """Where evidence bytes live. Objects are written once and never overwritten."""
+
+    def put(self, key: str, stream: BinaryIO, max_bytes: int) -> StoredObject:
+        """Stream ``stream`` into a new object, hashing it on the way.
+
+        Raises:
+            UploadRejectedError: the stream is longer than ``max_bytes``; nothing is kept.
+        """
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the object's bytes."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove an object; removing a missing one is not an error."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+class ContentSniffer(Protocol):
+    def sniff(self, head: bytes) -> str | None:
+        """The MIME type the first bytes of a file reveal, or ``None`` when unknown."""
+        ...
+
+
+class CatalogRepository(Protocol):
+    def stack_by_slug(self, slug: str) -> Stack | None: ...
+    def stack(self, stack_id: str) -> Stack: ...
+    def save_stack(self, stack: Stack) -> None:
+        """Insert or update a stack (by id)."""
+        ...
+    def stacks(self) -> list[Stack]: ...
+    def current_version(self, slug: str) -> CredentialVersion | None: ...
+    def version(self, version_id: str) -> CredentialVersion:
+        """Raises NotFoundError."""
+        ...
+    def add_version(self, version: CredentialVersion) -> None:
+        """Store a new version and make it the credential's current one."""
+        ...
+    def current_versions(self, stack_id: str | None = None) -> list[CredentialVersion]: ...
+    def versions_of(self, slug: str) -> list[CredentialVersion]: ...
+
+
+class PeopleRepository(Protocol):
+    def add_organization(self, organization: Organization) -> None: ...
+    def organization(self, organization_id: str) -> Organization:
+        """Raises NotFoundError."""
+        ...
+    def organization_by_slug(self, slug: str) -> Organization | None: ...
+    def organizations(self) -> list[Organization]: ...
+    def add_person(self, person: Person) -> None: ...
+    def person(self, person_id: str) -> Person:
+        """Raises NotFoundError."""
+        ...
+    def people(self, limit: int = 100, offset: int = 0) -> list[Person]: ...
+    def add_identity(self, identity: ExternalIdentity) -> None: ...
+    def identities_of(self, person_id: str) -> list[ExternalIdentity]: ...
+    def find_by_identity(self, kind: IdentityKind, namespace: str, value: str) -> Person | None: ...
+    def add_role(self, assignment: RoleAssignment) -> None: ...
+    def roles_of(self, person_id: str) -> list[RoleAssignment]: ...
+    def people_with_role(self, role: Role) -> list[Person]: ...
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    submission: Submission
+    credential_title: str
+
+
+class SubmissionRepository(Protocol):
+    def add(self, submission: Submission) -> None: ...
+    def get(self, submission_id: str, *, for_update: bool = False) -> Submission:
+        """Raises NotFoundError. ``for_update`` locks the row until commit where the DB can."""
+        ...
+    def save(self, submission: Submission) -> None:
+        """Write changes if nobody else did first; bumps ``version``.
+
+        Raises:
+            ConflictError: the stored version is not ``submission.version``.
+        """
+        ...
+    def for_person(self, person_id: str) -> list[Submission]: ...
+    def pool(
+        self, states: Sequence[SubmissionState], viewer_id: str, limit: int, offset: int
+    ) -> list[QueueItem]:
+        """Submissions waiting to be claimed, oldest first, that ``viewer_id`` may review."""
+        ...
+    def pool_count(self, states: Sequence[SubmissionState], viewer_id: str) -> int: ...
+    def claimed_by(self, assessor_id: str) -> list[QueueItem]:
+        """Submissions the assessor has claimed and not finished reviewing."""
+        ...
+    def in_state(self, state: SubmissionState, limit: int, offset: int) -> list[QueueItem]: ...
+    def count_in_state(self, state: SubmissionState) -> int: ...
+    def responses(self, submission_id: str, attempt_number: int) -> list[SectionResponse]: ...
+    def response(
+        self, submission_id: str, attempt_number: int, section_key: str, requirement_key: str
+    ) -> SectionResponse | None: ...
+    def add_response(self, response: SectionResponse) -> None: ...
+    def save_response(self, response: SectionResponse) -> None:
+        """Raises ConflictError when the stored version is not ``response.version``."""
+        ...
+    def add_evidence(self, evidence: EvidenceFile) -> None: ...
+    def evidence(self, submission_id: str, attempt_number: int) -> list[EvidenceFile]: ...
+    def evidence_file(self, evidence_id: str) -> EvidenceFile:
+        """Raises NotFoundError."""
+        ...
+    def remove_evidence(self, evidence_id: str) -> None: ...
+    def storage_key_in_use(self, storage_key: str) -> bool: ...
+
+
+class ReviewRepository(Protocol):
+    def add(self, review: Review) -> None: ...
+    def save(self, review: Review) -> None: ...
+    def remove(self, review_id: str) -> None: ...
+    def for_submission(self, submission_id: str) -> list[Review]: ...
+    def for_attempt(self, submission_id: str, attempt_number: int) -> list[Review]: ...
+
+
+class DecisionRepository(Protocol):
+    def add(self, decision: Decision) -> None: ...
+    def for_submission(self, submission_id: str) -> list[Decision]: ...
+
+
+class AwardRepository(Protocol):
+    def add(self, award: Award) -> None: ...
+    def for_person(self, person_id: str) -> list[Award]: ...
+    def for_submission(self, submission_id: str) -> Award | None: ...
+
+
+class OutboxRepository(Protocol):
+    def add(self, event: OutboxEvent) -> None:
+        """Raises ConflictError (after rollback) if an event with the same key exists."""
+        ...
+    def all(self, topic: str | None = None) -> list[OutboxEvent]: ...
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    entity_type: str | None = None
+    entity_id: str | None = None
+    actor_id: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AuditRepository(Protocol):
+    def append(self, entry: AuditEntry) -> None: ...
+    def page(self, filters: AuditFilter, limit: int, offset: int) -> list[AuditEntry]:
+        """Newest first."""
+        ...
+    def count(self, filters: AuditFilter) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction across all repositories. Nothing is written until :meth:`commit`."""
+
+    catalog: CatalogRepository
+    people: PeopleRepository
+    submissions: SubmissionRepository
+    reviews: ReviewRepository
+    decisions: DecisionRepository
+    awards: AwardRepository
+    outbox: OutboxRepository
+    audit: AuditRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+        ...
+    def commit(self) -> None:
+        """Raises ConflictError when a unique rule or a concurrent change refuses the write."""
+        ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

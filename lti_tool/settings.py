@@ -1,0 +1,149 @@
+"""Settings built once from the environment, with safe defaults for a local run.
+
+Nothing here reads the environment at import time: :func:`load_settings` is called by the
+composition root (CLI, WSGI entry point, tests) with the environment it should use.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+class SettingsError(RuntimeError):
+    """The environment describes a configuration that must not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the composition root needs to build the application."""
+
+    environment: str
+    """``development`` (default) or ``production``."""
+    instance_path: Path
+    """Local state: the SQLite database, evidence files and the generated secret key."""
+    database_url: str
+    secret_key: str = field(repr=False)
+    base_url: str
+    storage_backend: str
+    """``local`` (a folder) or ``s3`` (an S3-compatible bucket)."""
+    storage_path: Path
+    s3_bucket: str | None
+    s3_endpoint_url: str | None
+    s3_region: str | None
+    s3_prefix: str
+    max_upload_bytes: int
+    demo_mode: bool
+    """Offer the demo sign-in. Refused in production."""
+    blind_review_default: bool
+    double_review_default: bool
+    default_attempt_cap: int
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def uses_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in TRUE_WORDS
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than zero, got {value}")
+    return value
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path, production: bool) -> str:
+    configured = env.get("SECRET_KEY", "").strip()
+    if configured:
+        if production and len(configured) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters in production")
+        return configured
+    if production:
+        raise SettingsError(
+            "SECRET_KEY is not set. Production mode refuses to start without one: "
+            "set SECRET_KEY to a long random value (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    generated = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(generated)
+    return generated
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``env`` (default: the process environment).
+
+    Raises:
+        SettingsError: the configuration must not start (e.g. production without SECRET_KEY,
+            or demo sign-in requested in production).
+    """
+    env = os.environ if env is None else env
+    environment = env.get("CREDBRIDGE_ENV", "development").strip().lower() or "development"
+    if environment not in {"development", "production"}:
+        raise SettingsError(f"CREDBRIDGE_ENV must be development or production, got {environment!r}")
+    production = environment == "production"
+    instance_path = Path(env.get("CREDBRIDGE_INSTANCE_PATH", "instance")).resolve()
+    database_url = env.get("DATABASE_URL", "").strip() or (
+        f"sqlite:///{instance_path / 'credbridge.sqlite3'}"
+    )
+    storage_backend = env.get("CREDBRIDGE_STORAGE", "").strip().lower()
+    s3_bucket = env.get("S3_BUCKET", "").strip() or None
+    if not storage_backend:
+        storage_backend = "s3" if s3_bucket else "local"
+    if storage_backend not in {"local", "s3"}:
+        raise SettingsError(f"CREDBRIDGE_STORAGE must be local or s3, got {storage_backend!r}")
+    if storage_backend == "s3" and not s3_bucket:
+        raise SettingsError("CREDBRIDGE_STORAGE=s3 needs S3_BUCKET")
+    demo_mode = _flag(env, "CREDBRIDGE_DEMO", default=False)
+    if production and demo_mode:
+        raise SettingsError("CREDBRIDGE_DEMO=1 is refused in production: demo sign-in is for demos")
+    base_url = env.get("CREDBRIDGE_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
+    if production and not base_url.startswith("https://"):
+        raise SettingsError("CREDBRIDGE_BASE_URL must be an https:// URL in production")
+    return Settings(
+        environment=environment,
+        instance_path=instance_path,
+        database_url=database_url,
+        secret_key=_secret_key(env, instance_path, production),
+        base_url=base_url,
+        storage_backend=storage_backend,
+        storage_path=Path(
+            env.get("CREDBRIDGE_STORAGE_PATH", "").strip() or instance_path / "evidence"
+        ).resolve(),
+        s3_bucket=s3_bucket,
+        s3_endpoint_url=env.get("S3_ENDPOINT_URL", "").strip() or None,
+        s3_region=env.get("S3_REGION", "").strip() or None,
+        s3_prefix=env.get("S3_PREFIX", "evidence/").strip(),
+        max_upload_bytes=_positive_int(env, "CREDBRIDGE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
+        demo_mode=demo_mode,
+        blind_review_default=_flag(env, "CREDBRIDGE_BLIND_REVIEW", default=True),
+        double_review_default=_flag(env, "CREDBRIDGE_DOUBLE_REVIEW", default=False),
+        default_attempt_cap=_positive_int(env, "CREDBRIDGE_ATTEMPT_CAP", 3),
+    )
