@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from lti_tool.clock import SystemClock
-from lti_tool.db.engine import make_engine, make_session_factory
+from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
 from lti_tool.services.audit import AuditService
@@ -43,6 +43,10 @@ class Container:
     reviews: ReviewService
     decisions: DecisionService
     audit: AuditService
+
+    def database_ok(self) -> bool:
+        """Whether the database answers a trivial query (for ``/healthz``)."""
+        return database_answers(self.engine)
 
 
 def build_store(settings: Settings) -> EvidenceStore:

@@ -19,6 +19,16 @@ from lti_tool.db.repositories.events import (
 from lti_tool.db.repositories.people import SqlPeopleRepository
 from lti_tool.db.repositories.submissions import SqlSubmissionRepository
 from lti_tool.domain.errors import ConflictError
+from lti_tool.ports import (
+    AuditRepository,
+    AwardRepository,
+    CatalogRepository,
+    DecisionRepository,
+    OutboxRepository,
+    PeopleRepository,
+    ReviewRepository,
+    SubmissionRepository,
+)
 
 CONCURRENT_WRITE = (
     "Another change was saved at the same moment, so this one was not. Nothing was lost: "
@@ -28,6 +38,16 @@ CONCURRENT_WRITE = (
 
 class SqlUnitOfWork:
     """``with uow: ...; uow.commit()``. Leaving the block without commit rolls back."""
+
+    session: Session
+    catalog: CatalogRepository
+    people: PeopleRepository
+    submissions: SubmissionRepository
+    reviews: ReviewRepository
+    decisions: DecisionRepository
+    awards: AwardRepository
+    outbox: OutboxRepository
+    audit: AuditRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory

@@ -7,6 +7,7 @@ A catalog file (YAML or JSON, parsed by the caller) becomes a :class:`CatalogDoc
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -135,6 +136,20 @@ class CatalogDocument:
     stacks: tuple[StackDefinition, ...]
 
 
+FIELDS = {
+    "catalog": {"stacks"},
+    "stack": {"slug", "title", "description", "credentials"},
+    "credential": {
+        "slug", "title", "summary", "competency", "key_method", "supporting_research", "version",
+        "attempt_cap", "double_review", "blind_review", "sections",
+    },
+    "section": {"key", "title", "prompt", "evidence", "rubric"},
+    "evidence": {"key", "kind", "label", "required", "accepts", "guidance"},
+    "rubric": {"levels", "required_level"},
+    "level": {"key", "label", "description"},
+}
+
+
 class _Problems:
     """Collects located problems so one import run reports all of them."""
 
@@ -143,6 +158,15 @@ class _Problems:
 
     def add(self, where: str, message: str) -> None:
         self.items.append(f"{where}: {message}")
+
+    def known_fields(self, data: dict[str, Any], kind: str, where: str) -> None:
+        """A misspelt field would silently fall back to its default: report it instead."""
+        allowed = FIELDS[kind]
+        for name in data:
+            if str(name) not in allowed:
+                close = difflib.get_close_matches(str(name), sorted(allowed), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.add(f"{where}.{name}", f"is not a field of a {kind}{hint}")
 
     def text(self, data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
         value = data.get(key)
@@ -194,13 +218,15 @@ def _unique(problems: _Problems, keys: list[str], where: str, what: str) -> None
 
 
 def _parse_evidence(problems: _Problems, data: dict[str, Any], where: str) -> EvidenceRequirement:
+    problems.known_fields(data, "evidence", where)
     key = problems.identifier(data, "key", where, KEY)
     raw_kind = problems.text(data, "kind", where)
+    kind_known = True
     try:
         kind = EvidenceKind(raw_kind.lower()) if raw_kind else EvidenceKind.REFLECTION
     except ValueError:
         problems.add(f"{where}.kind", f"{raw_kind!r} is not one of file, link, reflection")
-        kind = EvidenceKind.REFLECTION
+        kind, kind_known = EvidenceKind.REFLECTION, False
     accepts: list[MediaFamily] = []
     raw_accepts = data.get("accepts", [] if kind is not EvidenceKind.FILE else list(ALL_FAMILIES))
     if not isinstance(raw_accepts, list):
@@ -212,8 +238,10 @@ def _parse_evidence(problems: _Problems, data: dict[str, Any], where: str) -> Ev
         except ValueError:
             allowed = ", ".join(family.value for family in MediaFamily)
             problems.add(f"{where}.accepts[{index}]", f"{name!r} is not one of {allowed}")
-    if accepts and kind is not EvidenceKind.FILE:
+    if accepts and kind is not EvidenceKind.FILE and kind_known and raw_kind:
         problems.add(f"{where}.accepts", "only file evidence accepts media types")
+    if kind is EvidenceKind.FILE and isinstance(raw_accepts, list) and not raw_accepts:
+        problems.add(f"{where}.accepts", "must list at least one media type (or be left out for all)")
     required = problems.optional_bool(data, "required", where)
     return EvidenceRequirement(
         key=key,
@@ -226,6 +254,7 @@ def _parse_evidence(problems: _Problems, data: dict[str, Any], where: str) -> Ev
 
 
 def _parse_section(problems: _Problems, data: dict[str, Any], where: str) -> RubricSection:
+    problems.known_fields(data, "section", where)
     key = problems.identifier(data, "key", where, KEY)
     evidence = tuple(
         _parse_evidence(problems, item, f"{where}.evidence[{index}]")
@@ -238,7 +267,10 @@ def _parse_section(problems: _Problems, data: dict[str, Any], where: str) -> Rub
     if not isinstance(rubric, dict):
         problems.add(f"{where}.rubric", "is required (levels and required_level)")
     else:
+        problems.known_fields(rubric, "rubric", f"{where}.rubric")
         level_items = problems.mapping_list(rubric, "levels", f"{where}.rubric")
+        for index, item in enumerate(level_items):
+            problems.known_fields(item, "level", f"{where}.rubric.levels[{index}]")
         levels = tuple(
             RubricLevel(
                 key=problems.identifier(item, "key", f"{where}.rubric.levels[{index}]", KEY),
@@ -270,6 +302,7 @@ def _parse_section(problems: _Problems, data: dict[str, Any], where: str) -> Rub
 
 
 def _parse_credential(problems: _Problems, data: dict[str, Any], where: str) -> CredentialDefinition:
+    problems.known_fields(data, "credential", where)
     sections = tuple(
         _parse_section(problems, item, f"{where}.sections[{index}]")
         for index, item in enumerate(problems.mapping_list(data, "sections", where))
@@ -314,9 +347,11 @@ def parse_catalog(data: object) -> CatalogDocument:
     problems = _Problems()
     if not isinstance(data, dict):
         raise ValidationError("The catalog must be a mapping with a 'stacks' list", ["(top): not a mapping"])
+    problems.known_fields(data, "catalog", "catalog")
     stacks: list[StackDefinition] = []
     for index, item in enumerate(problems.mapping_list(data, "stacks", "catalog")):
         where = f"stacks[{index}]"
+        problems.known_fields(item, "stack", where)
         credentials = tuple(
             _parse_credential(problems, credential, f"{where}.credentials[{position}]")
             for position, credential in enumerate(problems.mapping_list(item, "credentials", where))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from typing import BinaryIO
+from typing import IO
 
 from lti_tool.domain.catalog import EvidenceKind
 from lti_tool.domain.errors import PermissionDeniedError, UploadRejectedError, ValidationError
@@ -13,6 +13,8 @@ from lti_tool.domain.lifecycle import Action, next_state
 from lti_tool.domain.media import content_matches_name, family_for_filename, family_for_mime
 from lti_tool.domain.model import EvidenceFile, Submission, new_id
 from lti_tool.domain.roles import Role
+from typing import BinaryIO
+
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import Actor, ReviewPolicy, record
 
@@ -23,7 +25,7 @@ MAX_FILENAME_CHARS = 200
 class HeadThenRest(io.RawIOBase):
     """A stream that replays the bytes already read for sniffing, then the rest of the upload."""
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
         super().__init__()
         self._head = memoryview(head)
         self._rest = rest
@@ -55,7 +57,7 @@ def safe_filename(filename: str) -> str:
     return name
 
 
-def read_head(stream: BinaryIO, size: int = SNIFF_BYTES) -> bytes:
+def read_head(stream: IO[bytes], size: int = SNIFF_BYTES) -> bytes:
     """Read up to ``size`` bytes, looping over short reads."""
     parts: list[bytes] = []
     remaining = size
@@ -99,7 +101,7 @@ class EvidenceService:
         section_key: str,
         requirement_key: str,
         filename: str,
-        stream: BinaryIO,
+        stream: IO[bytes],
     ) -> EvidenceFile:
         """Store one uploaded file in the draft.
 

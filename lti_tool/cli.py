@@ -1,0 +1,128 @@
+"""The ``credbridge`` command. Like the web layer, it only turns input into service calls."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from lti_tool.bootstrap import build
+from lti_tool.clock import ShiftableClock
+from lti_tool.domain.catalog import parse_catalog
+from lti_tool.domain.errors import ValidationError
+from lti_tool.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group()
+@click.version_option(package_name="credbridge")
+def main() -> None:
+    """credbridge: educator micro-credentials inside the LMS.
+
+    Every command reads its configuration from the environment (DATABASE_URL,
+    CREDBRIDGE_BASE_URL, SECRET_KEY, ...): see README.md.
+    """
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database (DATABASE_URL) to the newest schema."""
+    from lti_tool.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION (e.g. base)."""
+    from lti_tool.db.migrate import downgrade
+
+    downgrade(_settings().database_url, revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@main.group()
+def catalog() -> None:
+    """Catalog commands."""
+
+
+@catalog.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def catalog_import(path: Path, as_json: bool) -> None:
+    """Load stacks and credentials from a YAML or JSON file. Importing twice changes nothing."""
+    from lti_tool.demo import load_catalog_file
+
+    try:
+        data = load_catalog_file(path)
+    except Exception as error:  # noqa: BLE001 - any parse error is reported, located by the parser
+        raise click.ClickException(f"{path}: cannot be read as YAML or JSON: {error}") from error
+    try:
+        document = parse_catalog(data)
+    except ValidationError as error:
+        lines = "\n".join(f"  {path}: {problem}" for problem in error.problems)
+        raise click.ClickException(f"{error.message}:\n{lines}") from error
+    report = build(_settings()).catalog.import_document(document)
+    if as_json:
+        click.echo(json.dumps(report.__dict__, indent=2))
+    else:
+        click.echo(f"{path}: {report.summary()}")
+
+
+@main.command()
+@click.option("--catalog", "catalog_path", type=click.Path(exists=True, path_type=Path),
+              default=None, help="Catalog to load (default config/catalog/demo.yaml).")
+def demo(catalog_path: Path | None) -> None:
+    """Load the demo district: people in every role, submissions in every state."""
+    from lti_tool.demo import DEFAULT_CATALOG, load_demo
+
+    settings = _settings()
+    if settings.is_production:
+        raise click.ClickException("The demo district is not loaded in production.")
+    clock = ShiftableClock()
+    report = load_demo(build(settings, clock=clock), clock, catalog_path or DEFAULT_CATALOG)
+    if not report.loaded:
+        click.echo("The demo district is already loaded: nothing to do.")
+        return
+    click.echo(f"Loaded the demo district: {len(report.people)} people.")
+    for description, state in report.states.items():
+        click.echo(f"  {description}: {state.value}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app: gunicorn in production, Flask's server for local and demo use."""
+    settings = _settings()
+    if settings.is_production:
+        gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
+        config = Path("config/gunicorn.conf.py")
+        args = [gunicorn, "--bind", f"{host}:{port}"]
+        if config.exists():
+            args += ["--config", str(config)]
+        os.execv(gunicorn, [*args, "lti_tool.web.app:create_app()"])  # noqa: S606
+    from lti_tool.web.app import create_app
+
+    app = create_app(settings)
+    click.echo(f"credbridge on http://{host}:{port}  (demo sign-in: {settings.demo_mode})")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,1 @@
+"""Flask web layer: translates HTTP into service calls and renders pages. Nothing else."""
