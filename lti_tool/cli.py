@@ -74,7 +74,7 @@ def catalog_import(path: Path, as_json: bool) -> None:
 
     try:
         data = load_catalog_file(path)
-    except Exception as error:  # noqa: BLE001 - any parse error is reported, located by the parser
+    except Exception as error:
         raise click.ClickException(f"{path}: cannot be read as YAML or JSON: {error}") from error
     try:
         document = parse_catalog(data)
@@ -89,8 +89,13 @@ def catalog_import(path: Path, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--catalog", "catalog_path", type=click.Path(exists=True, path_type=Path),
-              default=None, help="Catalog to load (default config/catalog/demo.yaml).")
+@click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Catalog to load (default config/catalog/demo.yaml).",
+)
 def demo(catalog_path: Path | None) -> None:
     """Load the demo district: people in every role, submissions in every state."""
     from lti_tool.demo import DEFAULT_CATALOG, load_demo

@@ -46,13 +46,19 @@ class _DemoBuilder:
     def actor(self, person: Person) -> Actor:
         return self.c.people.actor(person.id)
 
-    def fill_draft(self, teacher: Person, submission_id: str, definition: CredentialDefinition) -> None:
+    def fill_draft(
+        self, teacher: Person, submission_id: str, definition: CredentialDefinition
+    ) -> None:
         who = self.actor(teacher)
         for section in definition.sections:
             for requirement in section.evidence:
                 if requirement.kind is EvidenceKind.REFLECTION:
                     self.c.submissions.save_response(
-                        who, submission_id, section.key, requirement.key, expected_version=0,
+                        who,
+                        submission_id,
+                        section.key,
+                        requirement.key,
+                        expected_version=0,
                         text=(
                             f"{teacher.display_name.split()[0]}'s reflection for {section.title}: "
                             "I planned the lesson around this practice, tried it with my "
@@ -62,7 +68,11 @@ class _DemoBuilder:
                     )
                 elif requirement.kind is EvidenceKind.LINK:
                     self.c.submissions.save_response(
-                        who, submission_id, section.key, requirement.key, expected_version=0,
+                        who,
+                        submission_id,
+                        section.key,
+                        requirement.key,
+                        expected_version=0,
                         links=[f"https://example.org/riverbend/{section.key}/{requirement.key}"],
                     )
                 else:
@@ -86,11 +96,14 @@ class _DemoBuilder:
                 "student work and say what you would change next time."
             )
             scores.append(SectionScore(section.key, level, feedback))
-        self.c.reviews.complete(who, submission_id, scores, recommendation,
-                                "Thank you for a thoughtful submission.")
+        self.c.reviews.complete(
+            who, submission_id, scores, recommendation, "Thank you for a thoughtful submission."
+        )
 
 
-def load_demo(container: Container, clock: ShiftableClock, catalog_path: Path) -> DemoReport:
+def load_demo(  # noqa: PLR0915 - the demo story, told top to bottom
+    container: Container, clock: ShiftableClock, catalog_path: Path
+) -> DemoReport:
     """Load the demo district once. A second call changes nothing and says so."""
     people = container.people
     if people.organization_by_slug(DEMO_DISTRICT_SLUG) is not None:
@@ -98,10 +111,15 @@ def load_demo(container: Container, clock: ShiftableClock, catalog_path: Path) -
     container.catalog.import_document(parse_catalog(load_catalog_file(catalog_path)))
     builder = _DemoBuilder(container, clock)
     clock.set_days_ago(30)
-    state = people.add_organization("Demo State Department of Education", OrganizationKind.STATE,
-                                    slug="demo-state")
-    district = people.add_organization("Riverbend Unified School District", OrganizationKind.DISTRICT,
-                                       slug=DEMO_DISTRICT_SLUG, parent_id=state.id)
+    state = people.add_organization(
+        "Demo State Department of Education", OrganizationKind.STATE, slug="demo-state"
+    )
+    district = people.add_organization(
+        "Riverbend Unified School District",
+        OrganizationKind.DISTRICT,
+        slug=DEMO_DISTRICT_SLUG,
+        parent_id=state.id,
+    )
     schools = [
         people.add_organization(name, OrganizationKind.SCHOOL, slug=slug, parent_id=district.id)
         for name, slug in [
@@ -110,12 +128,20 @@ def load_demo(container: Container, clock: ShiftableClock, catalog_path: Path) -
             ("Riverbend High School", "riverbend-hs"),
         ]
     ]
-    provider = people.add_organization("Riverbend Assessment Collaborative", OrganizationKind.PROVIDER,
-                                       slug="riverbend-assessors", parent_id=district.id)
+    provider = people.add_organization(
+        "Riverbend Assessment Collaborative",
+        OrganizationKind.PROVIDER,
+        slug="riverbend-assessors",
+        parent_id=district.id,
+    )
 
     def person(name: str, email: str, organization: str, *roles: Role) -> Person:
-        created = people.add_person(name, email=email, organization_id=organization,
-                                    roles=tuple((role, organization) for role in roles))
+        created = people.add_person(
+            name,
+            email=email,
+            organization_id=organization,
+            roles=tuple((role, organization) for role in roles),
+        )
         builder.report.people[name] = created.id
         return created
 
@@ -201,8 +227,12 @@ def load_demo(container: Container, clock: ShiftableClock, catalog_path: Path) -
     plan.append(("Samuel: in adjudication (Lena)", in_adjudication_id))
     denied_id = submitted(diego, d, 20)
     builder.review(lena, denied_id, "resubmit")
-    decided(denied_id, "deny", "The evidence comes from a different practice than this credential "
-                               "certifies; please choose the credential that matches it.")
+    decided(
+        denied_id,
+        "deny",
+        "The evidence comes from a different practice than this credential "
+        "certifies; please choose the credential that matches it.",
+    )
     plan.append(("Diego: denied", denied_id))
     withdrawn_id = started(grace, c, 3, fill=False)
     container.submissions.withdraw(builder.actor(grace), withdrawn_id)

@@ -46,7 +46,9 @@ def sample_png(width: int = 8, height: int = 8) -> bytes:
     """A small solid-colour PNG."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     rows = b"".join(b"\x00" + b"\x1f\x6f\xb4" * width for _ in range(height))
     return (
@@ -102,7 +104,9 @@ def sample_docx(text: str) -> bytes:
 
 def sample_file(family: MediaFamily, title: str) -> tuple[str, bytes]:
     """A file name and bytes of the given family."""
-    stem = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")[:40] or "evidence"
+    stem = (
+        "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")[:40] or "evidence"
+    )
     if family is MediaFamily.PDF:
         return f"{stem}.pdf", sample_pdf(title)
     if family is MediaFamily.IMAGE:

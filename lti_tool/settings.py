@@ -107,7 +107,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     environment = env.get("CREDBRIDGE_ENV", "development").strip().lower() or "development"
     if environment not in {"development", "production"}:
-        raise SettingsError(f"CREDBRIDGE_ENV must be development or production, got {environment!r}")
+        raise SettingsError(
+            f"CREDBRIDGE_ENV must be development or production, got {environment!r}"
+        )
     production = environment == "production"
     instance_path = Path(env.get("CREDBRIDGE_INSTANCE_PATH", "instance")).resolve()
     database_url = env.get("DATABASE_URL", "").strip() or (
@@ -141,7 +143,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         s3_endpoint_url=env.get("S3_ENDPOINT_URL", "").strip() or None,
         s3_region=env.get("S3_REGION", "").strip() or None,
         s3_prefix=env.get("S3_PREFIX", "evidence/").strip(),
-        max_upload_bytes=_positive_int(env, "CREDBRIDGE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
+        max_upload_bytes=_positive_int(
+            env, "CREDBRIDGE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES
+        ),
         demo_mode=demo_mode,
         blind_review_default=_flag(env, "CREDBRIDGE_BLIND_REVIEW", default=True),
         double_review_default=_flag(env, "CREDBRIDGE_DOUBLE_REVIEW", default=False),

@@ -26,6 +26,7 @@ def downgrade(database_url: str, revision: str) -> None:
 
 
 def current_head() -> str:
+    """The newest revision the code knows about."""
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

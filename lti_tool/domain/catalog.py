@@ -140,8 +140,17 @@ FIELDS = {
     "catalog": {"stacks"},
     "stack": {"slug", "title", "description", "credentials"},
     "credential": {
-        "slug", "title", "summary", "competency", "key_method", "supporting_research", "version",
-        "attempt_cap", "double_review", "blind_review", "sections",
+        "slug",
+        "title",
+        "summary",
+        "competency",
+        "key_method",
+        "supporting_research",
+        "version",
+        "attempt_cap",
+        "double_review",
+        "blind_review",
+        "sections",
     },
     "section": {"key", "title", "prompt", "evidence", "rubric"},
     "evidence": {"key", "kind", "label", "required", "accepts", "guidance"},
@@ -179,7 +188,9 @@ class _Problems:
             return ""
         return str(value).strip()
 
-    def identifier(self, data: dict[str, Any], key: str, where: str, pattern: re.Pattern[str]) -> str:
+    def identifier(
+        self, data: dict[str, Any], key: str, where: str, pattern: re.Pattern[str]
+    ) -> str:
         value = self.text(data, key, where)
         if value and not pattern.match(value):
             self.add(
@@ -241,7 +252,9 @@ def _parse_evidence(problems: _Problems, data: dict[str, Any], where: str) -> Ev
     if accepts and kind is not EvidenceKind.FILE and kind_known and raw_kind:
         problems.add(f"{where}.accepts", "only file evidence accepts media types")
     if kind is EvidenceKind.FILE and isinstance(raw_accepts, list) and not raw_accepts:
-        problems.add(f"{where}.accepts", "must list at least one media type (or be left out for all)")
+        problems.add(
+            f"{where}.accepts", "must list at least one media type (or be left out for all)"
+        )
     required = problems.optional_bool(data, "required", where)
     return EvidenceRequirement(
         key=key,
@@ -301,7 +314,9 @@ def _parse_section(problems: _Problems, data: dict[str, Any], where: str) -> Rub
     )
 
 
-def _parse_credential(problems: _Problems, data: dict[str, Any], where: str) -> CredentialDefinition:
+def _parse_credential(
+    problems: _Problems, data: dict[str, Any], where: str
+) -> CredentialDefinition:
     problems.known_fields(data, "credential", where)
     sections = tuple(
         _parse_section(problems, item, f"{where}.sections[{index}]")
@@ -346,7 +361,9 @@ def parse_catalog(data: object) -> CatalogDocument:
     """
     problems = _Problems()
     if not isinstance(data, dict):
-        raise ValidationError("The catalog must be a mapping with a 'stacks' list", ["(top): not a mapping"])
+        raise ValidationError(
+            "The catalog must be a mapping with a 'stacks' list", ["(top): not a mapping"]
+        )
     problems.known_fields(data, "catalog", "catalog")
     stacks: list[StackDefinition] = []
     for index, item in enumerate(problems.mapping_list(data, "stacks", "catalog")):

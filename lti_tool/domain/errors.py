@@ -32,7 +32,10 @@ class InvalidTransitionError(DomainError):
     status_hint = 409
 
     def __init__(self, state: str, action: str, message: str | None = None) -> None:
-        super().__init__(message or f"You cannot {action.replace('_', ' ')} a submission that is {state.replace('_', ' ')}.")
+        action_words, state_words = action.replace("_", " "), state.replace("_", " ")
+        super().__init__(
+            message or f"You cannot {action_words} a submission that is {state_words}."
+        )
         self.state = state
         self.action = action
 

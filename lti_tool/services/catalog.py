@@ -82,7 +82,11 @@ class CatalogService:
                 for definition in stack_definition.credentials:
                     current = uow.catalog.current_version(definition.slug)
                     fingerprint = definition.fingerprint()
-                    if current and current.fingerprint == fingerprint and current.stack_id == stack.id:
+                    if (
+                        current
+                        and current.fingerprint == fingerprint
+                        and current.stack_id == stack.id
+                    ):
                         report.credentials_unchanged.append(definition.slug)
                         continue
                     version = CredentialVersion(
@@ -101,8 +105,14 @@ class CatalogService:
                     else:
                         report.credentials_new_version.append((definition.slug, version.version))
                     record(
-                        uow, now, actor_id, "credential", version.credential_id, "import",
-                        f"v{current.version}" if current else None, f"v{version.version}",
+                        uow,
+                        now,
+                        actor_id,
+                        "credential",
+                        version.credential_id,
+                        "import",
+                        f"v{current.version}" if current else None,
+                        f"v{version.version}",
                         definition.slug,
                     )
             uow.commit()
@@ -112,8 +122,13 @@ class CatalogService:
         """Every stack with the current version of each of its credentials."""
         with self._uow() as uow:
             return [
-                StackView(stack, sorted(uow.catalog.current_versions(stack.id),
-                                        key=lambda item: item.definition.title))
+                StackView(
+                    stack,
+                    sorted(
+                        uow.catalog.current_versions(stack.id),
+                        key=lambda item: item.definition.title,
+                    ),
+                )
                 for stack in sorted(uow.catalog.stacks(), key=lambda item: item.title)
             ]
 

@@ -125,6 +125,15 @@ def move(
     submission.state = next_state(before, action, context)
     submission.updated_at = now
     uow.submissions.save(submission)
-    record(uow, now, actor_id, "submission", submission.id, action.value, before.value,
-           submission.state.value, note)
+    record(
+        uow,
+        now,
+        actor_id,
+        "submission",
+        submission.id,
+        action.value,
+        before.value,
+        submission.state.value,
+        note,
+    )
     return submission.state

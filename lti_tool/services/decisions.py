@@ -146,7 +146,11 @@ class DecisionService:
             credential = uow.catalog.version(submission.credential_version_id)
             reviews = uow.reviews.for_attempt(submission.id, submission.attempt_number)
             recommended = OUTCOME_FOR_RECOMMENDATION.get(final_recommendation(reviews) or "")
-            if submission.state is SubmissionState.AWAITING_DECISION and recommended != outcome and not note:
+            if (
+                submission.state is SubmissionState.AWAITING_DECISION
+                and recommended != outcome
+                and not note
+            ):
                 raise ValidationError(
                     "Your decision differs from the assessors' recommendation: add a note that "
                     "says why (the educator and the audit trail will see it)."
@@ -164,7 +168,9 @@ class DecisionService:
                     attempt_number=attempt, attempt_cap=self._policy.cap_for(credential.definition)
                 ),
             )
-            decision = Decision(new_id(), submission.id, attempt, actor.person_id, outcome, note, now)
+            decision = Decision(
+                new_id(), submission.id, attempt, actor.person_id, outcome, note, now
+            )
             uow.decisions.add(decision)
             if outcome == DecisionOutcome.AWARD:
                 award = Award(
@@ -198,8 +204,17 @@ class DecisionService:
                         created_at=now,
                     )
                 )
-                record(uow, now, actor.person_id, "award", award.id, "create", None, "awarded",
-                       credential.slug)
+                record(
+                    uow,
+                    now,
+                    actor.person_id,
+                    "award",
+                    award.id,
+                    "create",
+                    None,
+                    "awarded",
+                    credential.slug,
+                )
             uow.commit()
             return decision
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from typing import IO
+from typing import IO, BinaryIO
 
 from lti_tool.domain.catalog import EvidenceKind
 from lti_tool.domain.errors import PermissionDeniedError, UploadRejectedError, ValidationError
@@ -13,8 +13,6 @@ from lti_tool.domain.lifecycle import Action, next_state
 from lti_tool.domain.media import content_matches_name, family_for_filename, family_for_mime
 from lti_tool.domain.model import EvidenceFile, Submission, new_id
 from lti_tool.domain.roles import Role
-from typing import BinaryIO
-
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import Actor, ReviewPolicy, record
 
@@ -51,9 +49,11 @@ def safe_filename(filename: str) -> str:
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
     if len(name) > MAX_FILENAME_CHARS:
         stem, dot, extension = name.rpartition(".")
-        name = (stem[: MAX_FILENAME_CHARS - len(extension) - 1] + dot + extension) if dot else name[
-            :MAX_FILENAME_CHARS
-        ]
+        name = (
+            (stem[: MAX_FILENAME_CHARS - len(extension) - 1] + dot + extension)
+            if dot
+            else name[:MAX_FILENAME_CHARS]
+        )
     return name
 
 
@@ -158,8 +158,17 @@ class EvidenceService:
                     uploaded_by=actor.person_id,
                 )
                 uow.submissions.add_evidence(evidence)
-                record(uow, evidence.uploaded_at, actor.person_id, "evidence", evidence.id,
-                       "upload", None, None, f"{name} ({stored.size_bytes} bytes, {stored.sha256})")
+                record(
+                    uow,
+                    evidence.uploaded_at,
+                    actor.person_id,
+                    "evidence",
+                    evidence.id,
+                    "upload",
+                    None,
+                    None,
+                    f"{name} ({stored.size_bytes} bytes, {stored.sha256})",
+                )
                 uow.commit()
         except BaseException:
             self._store.delete(stored.key)
@@ -174,8 +183,17 @@ class EvidenceService:
             if evidence.attempt_number != submission.attempt_number:
                 raise PermissionDeniedError("Files of a submitted attempt cannot be changed.")
             uow.submissions.remove_evidence(evidence.id)
-            record(uow, self._clock.now(), actor.person_id, "evidence", evidence.id, "remove",
-                   None, None, evidence.filename)
+            record(
+                uow,
+                self._clock.now(),
+                actor.person_id,
+                "evidence",
+                evidence.id,
+                "remove",
+                None,
+                None,
+                evidence.filename,
+            )
             still_used = uow.submissions.storage_key_in_use(evidence.storage_key)
             uow.commit()
         if not still_used:

@@ -39,13 +39,29 @@ class PeopleService:
             return Actor(person_id=person.id, display_name=person.display_name, roles=roles)
 
     def add_organization(
-        self, name: str, kind: OrganizationKind, *, slug: str | None = None, parent_id: str | None = None
+        self,
+        name: str,
+        kind: OrganizationKind,
+        *,
+        slug: str | None = None,
+        parent_id: str | None = None,
     ) -> Organization:
-        organization = Organization(id=new_id(), name=name, kind=kind, parent_id=parent_id, slug=slug)
+        organization = Organization(
+            id=new_id(), name=name, kind=kind, parent_id=parent_id, slug=slug
+        )
         with self._uow() as uow:
             uow.people.add_organization(organization)
-            record(uow, self._clock.now(), None, "organization", organization.id, "create", None,
-                   kind.value, name)
+            record(
+                uow,
+                self._clock.now(),
+                None,
+                "organization",
+                organization.id,
+                "create",
+                None,
+                kind.value,
+                name,
+            )
             uow.commit()
         return organization
 
@@ -65,8 +81,9 @@ class PeopleService:
     ) -> Person:
         """Create a person with roles ``(role, organization_id)`` and identities
         ``(kind, namespace, value)`` in one transaction."""
-        person = Person(id=new_id(), display_name=display_name, email=email,
-                        organization_id=organization_id)
+        person = Person(
+            id=new_id(), display_name=display_name, email=email, organization_id=organization_id
+        )
         with self._uow() as uow:
             uow.people.add_person(person)
             if email:

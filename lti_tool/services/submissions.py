@@ -117,13 +117,17 @@ class SubmissionService:
         self._policy = policy
 
     @staticmethod
-    def _owned(uow: UnitOfWork, actor: Actor, submission_id: str, *, lock: bool = False) -> Submission:
+    def _owned(
+        uow: UnitOfWork, actor: Actor, submission_id: str, *, lock: bool = False
+    ) -> Submission:
         submission = uow.submissions.get(submission_id, for_update=lock)
         if submission.person_id != actor.person_id:
             raise PermissionDeniedError("This submission belongs to someone else.")
         return submission
 
-    def start(self, actor: Actor, credential_slug: str, context_id: str | None = None) -> Submission:
+    def start(
+        self, actor: Actor, credential_slug: str, context_id: str | None = None
+    ) -> Submission:
         """Begin (or reopen) the educator's submission for a credential's current version."""
         actor.require(Role.EDUCATOR)
         with self._uow() as uow:
@@ -150,8 +154,17 @@ class SubmissionService:
                 context_id=context_id,
             )
             uow.submissions.add(submission)
-            record(uow, now, actor.person_id, "submission", submission.id, "start", None,
-                   SubmissionState.DRAFT.value, f"{credential.slug} v{credential.version}")
+            record(
+                uow,
+                now,
+                actor.person_id,
+                "submission",
+                submission.id,
+                "start",
+                None,
+                SubmissionState.DRAFT.value,
+                f"{credential.slug} v{credential.version}",
+            )
             uow.commit()
             return submission
 
@@ -178,7 +191,9 @@ class SubmissionService:
             (item.section_key, item.requirement_key): item
             for item in uow.submissions.responses(submission.id, submission.attempt_number)
         }
-        decisions = {item.attempt_number: item for item in uow.decisions.for_submission(submission.id)}
+        decisions = {
+            item.attempt_number: item for item in uow.decisions.for_submission(submission.id)
+        }
         feedback = []
         for attempt in sorted(decisions, reverse=True):
             reviews = [
@@ -272,8 +287,14 @@ class SubmissionService:
             if missing:
                 raise ValidationError("Some required evidence is missing", missing)
             submission.submitted_at = self._clock.now()
-            move(uow, self._clock, submission, Action.SUBMIT, actor.person_id,
-                 note=f"attempt {submission.attempt_number}")
+            move(
+                uow,
+                self._clock,
+                submission,
+                Action.SUBMIT,
+                actor.person_id,
+                note=f"attempt {submission.attempt_number}",
+            )
             uow.commit()
             return submission
 
@@ -297,9 +318,15 @@ class SubmissionService:
             files = uow.submissions.evidence(submission.id, previous)
             submission.attempt_number = previous + 1
             submission.submitted_at = None
-            move(uow, self._clock, submission, Action.START_RESUBMISSION, actor.person_id,
-                 note=f"attempt {previous + 1} of {cap}",
-                 context=TransitionContext(attempt_number=previous, attempt_cap=cap))
+            move(
+                uow,
+                self._clock,
+                submission,
+                Action.START_RESUBMISSION,
+                actor.person_id,
+                note=f"attempt {previous + 1} of {cap}",
+                context=TransitionContext(attempt_number=previous, attempt_cap=cap),
+            )
             now = self._clock.now()
             for response in responses:
                 uow.submissions.add_response(
@@ -352,7 +379,9 @@ def missing_items(workspace: Workspace) -> list[str]:
                 continue
             response = workspace.response(section.key, requirement.key)
             where = f"{section.title} › {requirement.label}"
-            if requirement.kind is EvidenceKind.REFLECTION and not (response and response.text.strip()):
+            if requirement.kind is EvidenceKind.REFLECTION and not (
+                response and response.text.strip()
+            ):
                 missing.append(f"{where}: write your reflection")
             elif requirement.kind is EvidenceKind.LINK and not (response and response.links):
                 missing.append(f"{where}: add at least one link")

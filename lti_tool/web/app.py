@@ -34,39 +34,60 @@ def wants_json() -> bool:
 def problem(status: int, title: str, detail: str, problems: list[str] | None = None) -> Any:
     """An error as RFC 9457 problem details for scripts, or a page that says what to do next."""
     if wants_json():
-        body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
-                                "detail": detail}
+        body: dict[str, Any] = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+        }
         if problems:
             body["problems"] = problems
         response = jsonify(body)
         response.status_code = status
         response.content_type = "application/problem+json"
         return response
-    return render_template("error.html", status=status, title=title, detail=detail,
-                           problems=problems or []), status
+    return render_template(
+        "error.html", status=status, title=title, detail=detail, problems=problems or []
+    ), status
 
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
         problems = error.problems if isinstance(error, ValidationError) else None
-        titles = {403: "Not allowed", 404: "Not found", 409: "Not possible right now",
-                  413: "File too large", 415: "File not accepted", 422: "Please check your input"}
-        return problem(error.status_hint, titles.get(error.status_hint, "Request refused"),
-                       error.message, problems)
+        titles = {
+            403: "Not allowed",
+            404: "Not found",
+            409: "Not possible right now",
+            413: "File too large",
+            415: "File not accepted",
+            422: "Please check your input",
+        }
+        return problem(
+            error.status_hint,
+            titles.get(error.status_hint, "Request refused"),
+            error.message,
+            problems,
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
-        return problem(400, "This form has expired",
-                       "The page was open too long or was opened in another session. Go back, "
-                       "reload the page and send it again; what you saved before is kept.")
+        return problem(
+            400,
+            "This form has expired",
+            "The page was open too long or was opened in another session. Go back, "
+            "reload the page and send it again; what you saved before is kept.",
+        )
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> Any:
         limit = app.config["CREDBRIDGE_MAX_UPLOAD_BYTES"] // (1024 * 1024)
-        return problem(413, "File too large",
-                       f"Files may be at most {limit} MB. Nothing you saved before was lost; "
-                       "compress the file or share it as a link instead.")
+        return problem(
+            413,
+            "File too large",
+            f"Files may be at most {limit} MB. Nothing you saved before was lost; "
+            "compress the file or share it as a link instead.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
@@ -75,9 +96,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return problem(500, "Something went wrong on our side",
-                       "The error has been logged. What you saved before is kept; try again in a "
-                       "moment, and tell your administrator if it keeps happening.")
+        return problem(
+            500,
+            "Something went wrong on our side",
+            "The error has been logged. What you saved before is kept; try again in a "
+            "moment, and tell your administrator if it keeps happening.",
+        )
 
 
 def _security_headers(response: Response) -> Response:

@@ -64,12 +64,21 @@ def complete(submission_id: str) -> Any:
         for section in workspace.definition.sections
     ]
     try:
-        container().reviews.complete(actor, submission_id, scores,
-                                     request.form.get("recommendation", ""),
-                                     request.form.get("comment", ""))
+        container().reviews.complete(
+            actor,
+            submission_id,
+            scores,
+            request.form.get("recommendation", ""),
+            request.form.get("comment", ""),
+        )
     except ValidationError as error:
         # Show the form again with everything the assessor typed.
-        return render_template("assessor/review.html", ws=workspace, form=request.form,
-                               problems=error.problems, message=error.message), 422
+        return render_template(
+            "assessor/review.html",
+            ws=workspace,
+            form=request.form,
+            problems=error.problems,
+            message=error.message,
+        ), 422
     flash(f"Review of {workspace.label} recorded.", "success")
     return redirect(url_for("assessor.queue"))

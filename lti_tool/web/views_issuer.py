@@ -20,7 +20,9 @@ def queue() -> Any:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    return render_template("issuer/queue.html", page=container().decisions.queue(current_actor(), page))
+    return render_template(
+        "issuer/queue.html", page=container().decisions.queue(current_actor(), page)
+    )
 
 
 @bp.get("/<submission_id>")
@@ -39,8 +41,13 @@ def decide(submission_id: str) -> Any:
         container().decisions.decide(actor, submission_id, outcome, request.form.get("note", ""))
     except ValidationError as error:
         workspace = container().decisions.workspace(actor, submission_id)
-        return render_template("issuer/decision.html", ws=workspace, form=request.form,
-                               problems=error.problems, message=error.message), 422
+        return render_template(
+            "issuer/decision.html",
+            ws=workspace,
+            form=request.form,
+            problems=error.problems,
+            message=error.message,
+        ), 422
     labels = {"award": "Awarded", "return": "Returned for resubmission", "deny": "Denied"}
     flash(f"{labels.get(outcome, outcome)}.", "success")
     return redirect(url_for("issuer.queue"))

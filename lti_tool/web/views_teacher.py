@@ -34,8 +34,9 @@ def catalog() -> Any:
 @requires()
 def credential(slug: str) -> Any:
     stack, version = container().catalog.credential(slug)
-    return render_template("teacher/credential.html", stack=stack, credential=version,
-                           policy=container().policy)
+    return render_template(
+        "teacher/credential.html", stack=stack, credential=version, policy=container().policy
+    )
 
 
 @bp.post("/catalog/<slug>/start")
@@ -72,8 +73,13 @@ def save_response(submission_id: str, section_key: str, requirement_key: str) ->
         links = links.splitlines()
     try:
         saved = container().submissions.save_response(
-            current_actor(), submission_id, section_key, requirement_key,
-            expected_version=expected, text=source.get("text"), links=links,
+            current_actor(),
+            submission_id,
+            section_key,
+            requirement_key,
+            expected_version=expected,
+            text=source.get("text"),
+            links=links,
         )
     except (ConflictError, ValidationError) as error:
         if request.is_json:
@@ -83,11 +89,17 @@ def save_response(submission_id: str, section_key: str, requirement_key: str) ->
             return jsonify(body), error.status_hint
         raise
     if request.is_json:
-        return jsonify({"status": "saved", "version": saved.version,
-                        "saved_at": saved.updated_at.isoformat() if saved.updated_at else None})
+        return jsonify(
+            {
+                "status": "saved",
+                "version": saved.version,
+                "saved_at": saved.updated_at.isoformat() if saved.updated_at else None,
+            }
+        )
     flash("Saved.", "success")
-    return redirect(url_for("teacher.submission", submission_id=submission_id,
-                            _anchor=f"section-{section_key}"))
+    return redirect(
+        url_for("teacher.submission", submission_id=submission_id, _anchor=f"section-{section_key}")
+    )
 
 
 @bp.post("/submissions/<submission_id>/files/<section_key>/<requirement_key>")
@@ -98,21 +110,36 @@ def upload(submission_id: str, section_key: str, requirement_key: str) -> Any:
         raise ValidationError("Choose a file to upload.")
     try:
         evidence = container().evidence.upload(
-            current_actor(), submission_id, section_key, requirement_key,
-            upload_file.filename, upload_file.stream,
+            current_actor(),
+            submission_id,
+            section_key,
+            requirement_key,
+            upload_file.filename,
+            upload_file.stream,
         )
     except DomainError as error:
         if request.accept_mimetypes.best == "application/json":
             return jsonify({"status": "error", "message": error.message}), error.status_hint
         flash(error.message, "error")
-        return redirect(url_for("teacher.submission", submission_id=submission_id,
-                                _anchor=f"section-{section_key}")), 303
+        return redirect(
+            url_for(
+                "teacher.submission", submission_id=submission_id, _anchor=f"section-{section_key}"
+            )
+        ), 303
     if request.accept_mimetypes.best == "application/json":
-        return jsonify({"status": "uploaded", "id": evidence.id, "filename": evidence.filename,
-                        "sha256": evidence.sha256, "size_bytes": evidence.size_bytes}), 201
+        return jsonify(
+            {
+                "status": "uploaded",
+                "id": evidence.id,
+                "filename": evidence.filename,
+                "sha256": evidence.sha256,
+                "size_bytes": evidence.size_bytes,
+            }
+        ), 201
     flash(f"Uploaded {evidence.filename}.", "success")
-    return redirect(url_for("teacher.submission", submission_id=submission_id,
-                            _anchor=f"section-{section_key}"))
+    return redirect(
+        url_for("teacher.submission", submission_id=submission_id, _anchor=f"section-{section_key}")
+    )
 
 
 @bp.post("/evidence/<evidence_id>/remove")
@@ -130,8 +157,14 @@ def download_evidence(evidence_id: str) -> Any:
     inline = evidence.media_type.startswith(("image/", "video/", "audio/")) or (
         evidence.media_type == "application/pdf"
     )
-    return send_file(stream, mimetype=evidence.media_type, as_attachment=not inline,
-                     download_name=evidence.filename, etag=evidence.sha256, max_age=0)
+    return send_file(
+        stream,
+        mimetype=evidence.media_type,
+        as_attachment=not inline,
+        download_name=evidence.filename,
+        etag=evidence.sha256,
+        max_age=0,
+    )
 
 
 @bp.post("/submissions/<submission_id>/submit")
@@ -154,6 +187,9 @@ def withdraw(submission_id: str) -> Any:
 @requires(Role.EDUCATOR)
 def resubmit(submission_id: str) -> Any:
     container().submissions.start_resubmission(current_actor(), submission_id)
-    flash("A new attempt is open. Your earlier evidence is carried forward: replace what the "
-          "feedback asks for, then submit again.", "success")
+    flash(
+        "A new attempt is open. Your earlier evidence is carried forward: replace what the "
+        "feedback asks for, then submit again.",
+        "success",
+    )
     return redirect(url_for("teacher.submission", submission_id=submission_id))

@@ -49,8 +49,11 @@ def make_settings(database_url: str, instance: Path, **extra: str):  # type: ign
 
 @pytest.fixture
 def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
-    built = build(make_settings(database_url, tmp_path / "instance",
-                                CREDBRIDGE_MAX_UPLOAD_BYTES=str(2 * 1024 * 1024)))
+    built = build(
+        make_settings(
+            database_url, tmp_path / "instance", CREDBRIDGE_MAX_UPLOAD_BYTES=str(2 * 1024 * 1024)
+        )
+    )
     built.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
     yield built
     built.engine.dispose()
@@ -59,15 +62,18 @@ def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
 @pytest.fixture
 def district(container: Container) -> District:
     people = container.people
-    district = people.add_organization("Lakeside School District", OrganizationKind.DISTRICT,
-                                       slug="lakeside")
-    school = people.add_organization("Lakeside North High", OrganizationKind.SCHOOL,
-                                     parent_id=district.id)
+    district = people.add_organization(
+        "Lakeside School District", OrganizationKind.DISTRICT, slug="lakeside"
+    )
+    school = people.add_organization(
+        "Lakeside North High", OrganizationKind.SCHOOL, parent_id=district.id
+    )
 
     def person(name: str, org: str, *roles: Role) -> str:
         email = name.lower().replace(" ", ".") + "@lakeside.example"
-        return people.add_person(name, email=email, organization_id=org,
-                                 roles=tuple((role, org) for role in roles)).id
+        return people.add_person(
+            name, email=email, organization_id=org, roles=tuple((role, org) for role in roles)
+        ).id
 
     return District(
         teacher=person("Theodora Quill", school.id, Role.EDUCATOR),

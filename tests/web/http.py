@@ -25,7 +25,9 @@ def csrf(client: FlaskClient) -> str:
 
 def sign_in(client: FlaskClient, person_id: str) -> None:
     client.post("/sign-out", data={"csrf_token": csrf(client)})
-    response = client.post("/demo/sign-in", data={"csrf_token": csrf(client), "person_id": person_id})
+    response = client.post(
+        "/demo/sign-in", data={"csrf_token": csrf(client), "person_id": person_id}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
@@ -34,8 +36,9 @@ def post(client: FlaskClient, url: str, **form: Any) -> TestResponse:
 
 
 def autosave(client: FlaskClient, url: str, body: dict[str, Any]) -> TestResponse:
-    return client.post(url, json=body, headers={"X-CSRFToken": csrf(client),
-                                                "Accept": "application/json"})
+    return client.post(
+        url, json=body, headers={"X-CSRFToken": csrf(client), "Accept": "application/json"}
+    )
 
 
 def start(client: FlaskClient, slug: str) -> str:

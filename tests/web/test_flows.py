@@ -30,24 +30,36 @@ def submit_new(client: FlaskClient, container: Container, teacher: str, slug: st
     return submission_id
 
 
-def review(client: FlaskClient, container: Container, assessor: str, submission_id: str,
-           slug: str, recommendation: str) -> None:
+def review(
+    client: FlaskClient,
+    container: Container,
+    assessor: str,
+    submission_id: str,
+    slug: str,
+    recommendation: str,
+) -> None:
     sign_in(client, assessor)
     assert post(client, f"/review/{submission_id}/claim").status_code == 302
     page = client.get(f"/review/{submission_id}")
     assert page.status_code == 200
-    response = post(client, f"/review/{submission_id}", **review_form(container, slug, recommendation))
+    response = post(
+        client, f"/review/{submission_id}", **review_form(container, slug, recommendation)
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def decide(client: FlaskClient, issuer: str, submission_id: str, outcome: str, note: str = "") -> None:
+def decide(
+    client: FlaskClient, issuer: str, submission_id: str, outcome: str, note: str = ""
+) -> None:
     sign_in(client, issuer)
     assert client.get(f"/decisions/{submission_id}").status_code == 200
     response = post(client, f"/decisions/{submission_id}", outcome=outcome, note=note)
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def test_draft_submit_review_award(client: FlaskClient, container: Container, district: District) -> None:
+def test_draft_submit_review_award(
+    client: FlaskClient, container: Container, district: District
+) -> None:
     submission_id = submit_new(client, container, district.teacher, SINGLE)
     assert state_of(container, district.teacher, submission_id) is SubmissionState.SUBMITTED
 
@@ -63,12 +75,17 @@ def test_draft_submit_review_award(client: FlaskClient, container: Container, di
     with container.uow_factory() as uow:
         awards = uow.awards.for_person(district.teacher)
         events = uow.outbox.all("credential.awarded")
-        trail = uow.audit.page(AuditFilter(entity_type="submission", entity_id=submission_id), 50, 0)
+        trail = uow.audit.page(
+            AuditFilter(entity_type="submission", entity_id=submission_id), 50, 0
+        )
     assert len(awards) == 1 and awards[0].submission_id == submission_id
     assert [event.payload["award_id"] for event in events] == [awards[0].id]
     assert [(entry.from_state, entry.to_state) for entry in reversed(trail)] == [
-        (None, "draft"), ("draft", "submitted"), ("submitted", "in_review"),
-        ("in_review", "awaiting_decision"), ("awaiting_decision", "awarded"),
+        (None, "draft"),
+        ("draft", "submitted"),
+        ("submitted", "in_review"),
+        ("in_review", "awaiting_decision"),
+        ("awaiting_decision", "awarded"),
     ]
     assert trail[0].actor_id == district.issuer
 
@@ -126,7 +143,10 @@ def test_double_review_disagreement_goes_to_adjudication(
 ) -> None:
     submission_id = submit_new(client, container, district.teacher, DOUBLE)
     review(client, container, district.assessor, submission_id, DOUBLE, "award")
-    assert state_of(container, district.teacher, submission_id) is SubmissionState.AWAITING_SECOND_REVIEW
+    assert (
+        state_of(container, district.teacher, submission_id)
+        is SubmissionState.AWAITING_SECOND_REVIEW
+    )
 
     sign_in(client, district.assessor)
     again = post(client, f"/review/{submission_id}/claim")
@@ -137,7 +157,10 @@ def test_double_review_disagreement_goes_to_adjudication(
     independent = client.get(f"/review/{submission_id}").get_data(as_text=True)
     assert "Feedback on" not in independent  # the first review stays hidden
     post(client, f"/review/{submission_id}", **review_form(container, DOUBLE, "resubmit"))
-    assert state_of(container, district.teacher, submission_id) is SubmissionState.AWAITING_ADJUDICATION
+    assert (
+        state_of(container, district.teacher, submission_id)
+        is SubmissionState.AWAITING_ADJUDICATION
+    )
 
     sign_in(client, district.lead_assessor)
     post(client, f"/review/{submission_id}/claim")
@@ -158,24 +181,39 @@ def test_blind_review_hides_identity_unless_credential_names(
     named_id = submit_new(client, container, district.teacher, NAMED)
     sign_in(client, district.assessor)
     queue = client.get("/review").get_data(as_text=True)
-    for secret in ("Theodora", "Quill", "lakeside.example", district.school_name,
-                   district.district_name):
+    for secret in (
+        "Theodora",
+        "Quill",
+        "lakeside.example",
+        district.school_name,
+        district.district_name,
+    ):
         assert secret not in queue
     post(client, f"/review/{blind_id}/claim")
     page = client.get(f"/review/{blind_id}").get_data(as_text=True)
     assert "Blind review" in page
-    for secret in ("Theodora", "Quill", "lakeside.example", district.school_name,
-                   district.district_name):
+    for secret in (
+        "Theodora",
+        "Quill",
+        "lakeside.example",
+        district.school_name,
+        district.district_name,
+    ):
         assert secret not in page
     post(client, f"/review/{named_id}/claim")
     named = client.get(f"/review/{named_id}").get_data(as_text=True)
     assert "Theodora Quill" in named and district.school_name in named
 
 
-def test_people_only_see_what_is_theirs(client: FlaskClient, container: Container, district: District) -> None:
+def test_people_only_see_what_is_theirs(
+    client: FlaskClient, container: Container, district: District
+) -> None:
     submission_id = submit_new(client, container, district.teacher, SINGLE)
-    evidence_id = container.submissions.workspace(
-        container.people.actor(district.teacher), submission_id).evidence[0].id
+    evidence_id = (
+        container.submissions.workspace(container.people.actor(district.teacher), submission_id)
+        .evidence[0]
+        .id
+    )
 
     sign_in(client, district.other_teacher)
     assert client.get(f"/submissions/{submission_id}").status_code == 403
@@ -204,7 +242,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(client: FlaskClient, district: 
     assert response.status_code == 302 and "/demo/sign-in" in response.headers["Location"]
 
 
-def test_admin_reads_the_audit_trail(client: FlaskClient, container: Container, district: District) -> None:
+def test_admin_reads_the_audit_trail(
+    client: FlaskClient, container: Container, district: District
+) -> None:
     submission_id = submit_new(client, container, district.teacher, SINGLE)
     sign_in(client, district.admin)
     page = client.get(f"/admin/audit?entity_type=submission&entity_id={submission_id}")

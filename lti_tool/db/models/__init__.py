@@ -3,7 +3,12 @@
 from lti_tool.db.models.base import Base
 from lti_tool.db.models.catalog import CredentialRow, CredentialVersionRow, StackRow
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
-from lti_tool.db.models.people import ExternalIdentityRow, OrganizationRow, PersonRow, RoleAssignmentRow
+from lti_tool.db.models.people import (
+    ExternalIdentityRow,
+    OrganizationRow,
+    PersonRow,
+    RoleAssignmentRow,
+)
 from lti_tool.db.models.submissions import (
     AwardRow,
     DecisionRow,

@@ -22,7 +22,9 @@ class SubmissionRow(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
-    credential_version_id: Mapped[str] = mapped_column(ForeignKey("credential_versions.id"), index=True)
+    credential_version_id: Mapped[str] = mapped_column(
+        ForeignKey("credential_versions.id"), index=True
+    )
     state: Mapped[str] = mapped_column(String(40))
     attempt_number: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)

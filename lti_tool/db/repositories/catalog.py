@@ -46,13 +46,17 @@ class SqlCatalogRepository:
         row = self._session.get(StackRow, stack.id)
         if row is None:
             self._session.add(
-                StackRow(id=stack.id, slug=stack.slug, title=stack.title, description=stack.description)
+                StackRow(
+                    id=stack.id, slug=stack.slug, title=stack.title, description=stack.description
+                )
             )
         else:
             row.slug, row.title, row.description = stack.slug, stack.title, stack.description
 
     def stacks(self) -> list[Stack]:
-        return [_stack(row) for row in self._session.scalars(select(StackRow).order_by(StackRow.title))]
+        return [
+            _stack(row) for row in self._session.scalars(select(StackRow).order_by(StackRow.title))
+        ]
 
     def _current_rows(self) -> Select[CredentialVersionRow, str]:
         return select(CredentialVersionRow, CredentialRow.slug).join(
@@ -62,7 +66,9 @@ class SqlCatalogRepository:
         )
 
     def current_version(self, slug: str) -> CredentialVersion | None:
-        found = self._session.execute(self._current_rows().where(CredentialRow.slug == slug)).first()
+        found = self._session.execute(
+            self._current_rows().where(CredentialRow.slug == slug)
+        ).first()
         return _version(found[0], found[1]) if found else None
 
     def version(self, version_id: str) -> CredentialVersion:
@@ -105,7 +111,10 @@ class SqlCatalogRepository:
         query = self._current_rows()
         if stack_id is not None:
             query = query.where(CredentialRow.stack_id == stack_id)
-        return [_version(row, slug) for row, slug in self._session.execute(query.order_by(CredentialRow.slug))]
+        return [
+            _version(row, slug)
+            for row, slug in self._session.execute(query.order_by(CredentialRow.slug))
+        ]
 
     def versions_of(self, slug: str) -> list[CredentialVersion]:
         query = (

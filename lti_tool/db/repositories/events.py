@@ -82,7 +82,9 @@ class SqlReviewRepository:
     def for_attempt(self, submission_id: str, attempt_number: int) -> list[Review]:
         rows = self._session.scalars(
             select(ReviewRow)
-            .where(ReviewRow.submission_id == submission_id, ReviewRow.attempt_number == attempt_number)
+            .where(
+                ReviewRow.submission_id == submission_id, ReviewRow.attempt_number == attempt_number
+            )
             .order_by(ReviewRow.claimed_at)
         )
         return [_review(row) for row in rows]
@@ -113,15 +115,28 @@ class SqlDecisionRepository:
             .order_by(DecisionRow.attempt_number)
         )
         return [
-            Decision(row.id, row.submission_id, row.attempt_number, row.issuer_id, row.outcome,
-                     row.note, row.decided_at)
+            Decision(
+                row.id,
+                row.submission_id,
+                row.attempt_number,
+                row.issuer_id,
+                row.outcome,
+                row.note,
+                row.decided_at,
+            )
             for row in rows
         ]
 
 
 def _award(row: AwardRow) -> Award:
-    return Award(row.id, row.submission_id, row.person_id, row.credential_version_id,
-                 row.decision_id, row.awarded_at)
+    return Award(
+        row.id,
+        row.submission_id,
+        row.person_id,
+        row.credential_version_id,
+        row.decision_id,
+        row.awarded_at,
+    )
 
 
 class SqlAwardRepository:
@@ -216,8 +231,17 @@ class SqlAuditRepository:
     def page(self, filters: AuditFilter, limit: int, offset: int) -> list[AuditEntry]:
         query = self._filtered(select(AuditEntryRow), filters).order_by(AuditEntryRow.seq.desc())
         return [
-            AuditEntry(row.id, row.at, row.actor_id, row.entity_type, row.entity_id, row.action,
-                       row.from_state, row.to_state, row.note)
+            AuditEntry(
+                row.id,
+                row.at,
+                row.actor_id,
+                row.entity_type,
+                row.entity_id,
+                row.action,
+                row.from_state,
+                row.to_state,
+                row.note,
+            )
             for row in self._session.scalars(query.limit(limit).offset(offset))
         ]
 

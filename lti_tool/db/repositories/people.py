@@ -68,7 +68,10 @@ class SqlPeopleRepository:
 
     def people(self, limit: int = 100, offset: int = 0) -> list[Person]:
         rows = self._session.scalars(
-            select(PersonRow).order_by(PersonRow.display_name, PersonRow.id).limit(limit).offset(offset)
+            select(PersonRow)
+            .order_by(PersonRow.display_name, PersonRow.id)
+            .limit(limit)
+            .offset(offset)
         )
         return [_person(row) for row in rows]
 

@@ -90,7 +90,9 @@ class SqlSubmissionRepository:
         self._session = session
 
     def add(self, submission: Submission) -> None:
-        self._session.add(SubmissionRow(id=submission.id, version=submission.version, **_values(submission)))
+        self._session.add(
+            SubmissionRow(id=submission.id, version=submission.version, **_values(submission))
+        )
         self._session.flush()
 
     def get(self, submission_id: str, *, for_update: bool = False) -> Submission:
@@ -207,7 +209,9 @@ class SqlSubmissionRepository:
 
     def count_in_state(self, state: SubmissionState) -> int:
         count = self._session.scalar(
-            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.state == state.value)
+            select(func.count())
+            .select_from(SubmissionRow)
+            .where(SubmissionRow.state == state.value)
         )
         return int(count or 0)
 
@@ -310,7 +314,5 @@ class SqlSubmissionRepository:
 
     def storage_key_in_use(self, storage_key: str) -> bool:
         return bool(
-            self._session.scalar(
-                select(exists().where(EvidenceFileRow.storage_key == storage_key))
-            )
+            self._session.scalar(select(exists().where(EvidenceFileRow.storage_key == storage_key)))
         )
