@@ -20,6 +20,11 @@ def check_scores(
     """
     problems: list[str] = []
     by_section = {score.section_key: score for score in scores}
+    seen: set[str] = set()
+    for score in scores:
+        if score.section_key in seen:
+            problems.append(f"{score.section_key}: is scored more than once")
+        seen.add(score.section_key)
     known = {section.key for section in definition.sections}
     problems.extend(
         f"{score.section_key}: is not a section of this credential"

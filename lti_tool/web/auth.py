@@ -61,7 +61,7 @@ def requires(*roles: Role) -> Callable[[View], View]:
             actor = g.get("actor")
             if actor is None:
                 if container().settings.demo_mode:
-                    return redirect(url_for("auth.sign_in", next=request.full_path))
+                    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
                 abort(401, "Open credbridge from your LMS to sign in.")
             if roles and not any(actor.has(role) for role in roles):
                 names = " or ".join(role.value for role in roles)
