@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint types imports pytest bench clean
+.PHONY: help install run test lint types imports pytest bench clean chromium
 
 help: ## Show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,7 +39,10 @@ types: $(STAMP) ## mypy strict on lti_tool and connectors
 imports: $(STAMP) ## import-linter contracts (docs: ARCHITECTURE.md)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP) ## the pytest suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+chromium: ## Debian's Chromium at /usr/bin/chromium for the browser tests (apt-get, never a download)
+	sh scripts/ensure-chromium.sh
+
+pytest: $(STAMP) chromium ## the pytest suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 	$(BIN)/pytest -q
 
 test: lint types imports pytest ## Every check: lint, types, import rules, tests

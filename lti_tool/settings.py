@@ -87,14 +87,41 @@ def _secret_key(env: Mapping[str, str], instance_path: Path, production: bool) -
             "print(secrets.token_urlsafe(48))')."
         )
     key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text(encoding="utf-8").strip()
+    existing = _read_key(key_file)
+    if existing:
+        return existing
     instance_path.mkdir(parents=True, exist_ok=True)
-    generated = secrets.token_urlsafe(48)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(generated)
-    return generated
+    # Written whole to a temporary file, then linked into place: a crash or a second process
+    # starting at the same moment never sees (or keeps) a partly written key.
+    temporary = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:
+            winner = _read_key(key_file)
+            if winner:
+                return winner
+            os.replace(temporary, key_file)  # an empty or truncated key left by a crash
+    finally:
+        temporary.unlink(missing_ok=True)
+    key = _read_key(key_file)
+    if key is None:
+        raise SettingsError(f"Could not write a secret key to {key_file}")
+    return key
+
+
+def _read_key(key_file: Path) -> str | None:
+    """A stored key, or None when there is none or it is too short to be one we wrote."""
+    try:
+        value = key_file.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return value if len(value) >= 32 else None
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -112,9 +139,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
     production = environment == "production"
     instance_path = Path(env.get("CREDBRIDGE_INSTANCE_PATH", "instance")).resolve()
-    database_url = env.get("DATABASE_URL", "").strip() or (
-        f"sqlite:///{instance_path / 'credbridge.sqlite3'}"
-    )
+    database_url = env.get("DATABASE_URL", "").strip()
+    if not database_url:
+        if production:
+            raise SettingsError(
+                "DATABASE_URL is not set. Production needs a real database, e.g. "
+                "postgresql+psycopg://user:password@host:5432/credbridge"
+            )
+        database_url = f"sqlite:///{instance_path / 'credbridge.sqlite3'}"
     storage_backend = env.get("CREDBRIDGE_STORAGE", "").strip().lower()
     s3_bucket = env.get("S3_BUCKET", "").strip() or None
     if not storage_backend:

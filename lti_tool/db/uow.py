@@ -36,6 +36,12 @@ CONCURRENT_WRITE = (
 )
 
 
+def _is_lock_conflict(error: OperationalError) -> bool:
+    """SQLite's busy/snapshot errors and PostgreSQL's deadlock or serialization failures."""
+    text = str(error.orig).lower()
+    return any(word in text for word in ("locked", "deadlock", "could not serialize", "busy"))
+
+
 class SqlUnitOfWork:
     """``with uow: ...; uow.commit()``. Leaving the block without commit rolls back."""
 
@@ -72,7 +78,9 @@ class SqlUnitOfWork:
     ) -> None:
         self.session.rollback()
         self.session.close()
-        if isinstance(exc, IntegrityError):
+        if isinstance(exc, IntegrityError) or (
+            isinstance(exc, OperationalError) and _is_lock_conflict(exc)
+        ):
             raise ConflictError(CONCURRENT_WRITE) from exc
 
     def commit(self) -> None:
@@ -83,7 +91,7 @@ class SqlUnitOfWork:
             raise ConflictError(CONCURRENT_WRITE) from error
         except OperationalError as error:
             self.session.rollback()
-            if "locked" in str(error.orig).lower() or "deadlock" in str(error.orig).lower():
+            if _is_lock_conflict(error):
                 raise ConflictError(CONCURRENT_WRITE) from error
             raise
 

@@ -20,11 +20,10 @@ def check_scores(
     """
     problems: list[str] = []
     by_section = {score.section_key: score for score in scores}
-    seen: set[str] = set()
-    for score in scores:
-        if score.section_key in seen:
-            problems.append(f"{score.section_key}: is scored more than once")
-        seen.add(score.section_key)
+    keys = [score.section_key for score in scores]
+    problems.extend(
+        f"{key}: is scored more than once" for key in dict.fromkeys(keys) if keys.count(key) > 1
+    )
     known = {section.key for section in definition.sections}
     problems.extend(
         f"{score.section_key}: is not a section of this credential"
@@ -32,13 +31,13 @@ def check_scores(
         if score.section_key not in known
     )
     for section in definition.sections:
-        score = by_section.get(section.key)
-        if score is None or not score.level_key:
+        given = by_section.get(section.key)
+        if given is None or not given.level_key:
             problems.append(f"{section.title}: choose a level")
             continue
-        if score.level_key not in {level.key for level in section.levels}:
-            problems.append(f"{section.title}: {score.level_key!r} is not one of its levels")
-        if not score.feedback.strip():
+        if given.level_key not in {level.key for level in section.levels}:
+            problems.append(f"{section.title}: {given.level_key!r} is not one of its levels")
+        if not given.feedback.strip():
             problems.append(f"{section.title}: write feedback for the educator")
     if recommendation not in Recommendation.ALL:
         problems.append("Recommendation: choose award or resubmission")

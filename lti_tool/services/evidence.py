@@ -9,12 +9,13 @@ from typing import IO, BinaryIO
 
 from lti_tool.domain.catalog import EvidenceKind
 from lti_tool.domain.errors import PermissionDeniedError, UploadRejectedError, ValidationError
-from lti_tool.domain.lifecycle import Action, next_state
+from lti_tool.domain.lifecycle import Action, SubmissionState, next_state
 from lti_tool.domain.media import content_matches_name, family_for_filename, family_for_mime
 from lti_tool.domain.model import EvidenceFile, Submission, new_id
 from lti_tool.domain.roles import Role
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import Actor, ReviewPolicy, record
+from lti_tool.services.submissions import touch_draft
 
 SNIFF_BYTES = 64 * 1024
 MAX_FILENAME_CHARS = 200
@@ -87,8 +88,10 @@ class EvidenceService:
         self._sniffer = sniffer
         self._policy = policy
 
-    def _editable_draft(self, uow: UnitOfWork, actor: Actor, submission_id: str) -> Submission:
-        submission = uow.submissions.get(submission_id)
+    def _editable_draft(
+        self, uow: UnitOfWork, actor: Actor, submission_id: str, *, lock: bool = False
+    ) -> Submission:
+        submission = uow.submissions.get(submission_id, for_update=lock)
         if submission.person_id != actor.person_id:
             raise PermissionDeniedError("This submission belongs to someone else.")
         next_state(submission.state, Action.EDIT)
@@ -142,7 +145,7 @@ class EvidenceService:
         )
         try:
             with self._uow() as uow:
-                submission = self._editable_draft(uow, actor, submission_id)
+                submission = self._editable_draft(uow, actor, submission_id, lock=True)
                 evidence = EvidenceFile(
                     id=evidence_id,
                     submission_id=submission.id,
@@ -158,6 +161,7 @@ class EvidenceService:
                     uploaded_by=actor.person_id,
                 )
                 uow.submissions.add_evidence(evidence)
+                touch_draft(uow, submission, evidence.uploaded_at)
                 record(
                     uow,
                     evidence.uploaded_at,
@@ -179,10 +183,11 @@ class EvidenceService:
         """Take a file out of the current draft. Files of submitted attempts stay untouched."""
         with self._uow() as uow:
             evidence = uow.submissions.evidence_file(evidence_id)
-            submission = self._editable_draft(uow, actor, evidence.submission_id)
+            submission = self._editable_draft(uow, actor, evidence.submission_id, lock=True)
             if evidence.attempt_number != submission.attempt_number:
                 raise PermissionDeniedError("Files of a submitted attempt cannot be changed.")
             uow.submissions.remove_evidence(evidence.id)
+            touch_draft(uow, submission, self._clock.now())
             record(
                 uow,
                 self._clock.now(),
@@ -205,14 +210,23 @@ class EvidenceService:
         with self._uow() as uow:
             evidence = uow.submissions.evidence_file(evidence_id)
             submission = uow.submissions.get(evidence.submission_id)
-            reviewer = any(
+            reviewed_this_attempt = any(
                 review.assessor_id == actor.person_id
+                and review.attempt_number == evidence.attempt_number
                 for review in uow.reviews.for_submission(submission.id)
+            )
+            unsubmitted_draft = (
+                evidence.attempt_number == submission.attempt_number
+                and submission.state is SubmissionState.DRAFT
             )
             if not (
                 submission.person_id == actor.person_id
-                or (reviewer and actor.has(Role.ASSESSOR))
-                or (actor.has(Role.ISSUER) and submission.person_id != actor.person_id)
+                or (reviewed_this_attempt and actor.has(Role.ASSESSOR))
+                or (
+                    actor.has(Role.ISSUER)
+                    and submission.person_id != actor.person_id
+                    and not unsubmitted_draft
+                )
             ):
                 raise PermissionDeniedError("You may not open evidence from this submission.")
         return evidence, self._store.open(evidence.storage_key)

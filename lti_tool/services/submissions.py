@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from lti_tool.domain.catalog import CredentialDefinition, EvidenceKind
@@ -165,8 +166,24 @@ class SubmissionService:
                 SubmissionState.DRAFT.value,
                 f"{credential.slug} v{credential.version}",
             )
-            uow.commit()
+            try:
+                uow.commit()
+            except ConflictError:
+                winner = self._open_submission(actor, credential_slug)
+                if winner is None:
+                    raise
+                return winner
             return submission
+
+    def _open_submission(self, actor: Actor, credential_slug: str) -> Submission | None:
+        with self._uow() as uow:
+            for existing in uow.submissions.for_person(actor.person_id):
+                if (
+                    existing.state not in TERMINAL_STATES
+                    and uow.catalog.version(existing.credential_version_id).slug == credential_slug
+                ):
+                    return existing
+        return None
 
     def mine(self, actor: Actor) -> list[tuple[Submission, CredentialVersion]]:
         with self._uow() as uow:
@@ -228,7 +245,7 @@ class SubmissionService:
         someone else saved in between, :class:`ConflictError` is raised and nothing is overwritten.
         """
         with self._uow() as uow:
-            submission = self._owned(uow, actor, submission_id)
+            submission = self._owned(uow, actor, submission_id, lock=True)
             next_state(submission.state, Action.EDIT)
             credential = uow.catalog.version(submission.credential_version_id)
             requirement = credential.definition.section(section_key).requirement(requirement_key)
@@ -270,6 +287,7 @@ class SubmissionService:
                 existing.updated_at = now
                 uow.submissions.save_response(existing)
                 response = existing
+            touch_draft(uow, submission, now)
             uow.commit()
             return response
 
@@ -361,6 +379,16 @@ class SubmissionService:
                 )
             uow.commit()
             return submission
+
+
+def touch_draft(uow: UnitOfWork, submission: Submission, now: datetime) -> None:
+    """Record a draft change on the submission row itself.
+
+    The version check in ``save`` makes a draft edit and a concurrent submit exclude each other:
+    whichever commits second sees the other's version and is refused.
+    """
+    submission.updated_at = now
+    uow.submissions.save(submission)
 
 
 _CONFLICT = (

@@ -23,7 +23,7 @@ from lti_tool.web.views_issuer import bp as issuer_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
 
 FORM_OVERHEAD_BYTES = 1024 * 1024
-HELP_BASE = "https://github.com/credbridge/credbridge/blob/main/docs/"
+HELP_BASE = "https://github.com/credbridge/credbridge/blob/main/"
 
 
 def wants_json() -> bool:

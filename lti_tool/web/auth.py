@@ -37,6 +37,8 @@ def container() -> Container:
 
 def load_actor() -> None:
     g.actor = None
+    if request.endpoint == "static":
+        return
     person_id = session.get("person_id")
     if person_id:
         try:
@@ -97,6 +99,7 @@ def sign_in_as() -> Any:
     except NotFoundError:
         abort(400, "Choose one of the demo people.")
     session.clear()
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME, not with the browser
     session["person_id"] = person_id
     return redirect(_safe_next(request.form.get("next")))
 

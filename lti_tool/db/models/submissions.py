@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lti_tool.db.models.base import Base
+
+OPEN_CONDITION = "state NOT IN ('denied', 'withdrawn')"
 
 
 class SubmissionRow(Base):
@@ -18,10 +30,21 @@ class SubmissionRow(Base):
     __table_args__ = (
         Index("ix_submissions_queue", "state", "submitted_at"),
         Index("ix_submissions_person", "person_id", "updated_at"),
+        # One open (or awarded) submission per educator and credential, even under a double click.
+        Index(
+            "uq_submissions_one_open",
+            "person_id",
+            "credential_id",
+            unique=True,
+            sqlite_where=text(OPEN_CONDITION),
+            postgresql_where=text(OPEN_CONDITION),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    """The credential across its versions (for the one-open-submission rule)."""
     credential_version_id: Mapped[str] = mapped_column(
         ForeignKey("credential_versions.id"), index=True
     )

@@ -90,8 +90,20 @@ class SqlSubmissionRepository:
         self._session = session
 
     def add(self, submission: Submission) -> None:
+        credential_id = self._session.scalar(
+            select(CredentialVersionRow.credential_id).where(
+                CredentialVersionRow.id == submission.credential_version_id
+            )
+        )
+        if credential_id is None:
+            raise NotFoundError("That credential version does not exist.")
         self._session.add(
-            SubmissionRow(id=submission.id, version=submission.version, **_values(submission))
+            SubmissionRow(
+                id=submission.id,
+                version=submission.version,
+                credential_id=credential_id,
+                **_values(submission),
+            )
         )
         self._session.flush()
 

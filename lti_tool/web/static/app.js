@@ -44,25 +44,39 @@
       }
     } catch (e) { /* storage unavailable: the server copy is the only copy */ }
 
+    function keptCopy() {
+      try { return JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { return null; }
+    }
+
     function save() {
       if (saving) { pending = true; return; }
       saving = true;
       setStatus(form, "Saving…");
+      var sent = fieldValue(form);
+      var sentText = area.value;
       fetch(form.action, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
-        body: JSON.stringify(fieldValue(form)),
+        body: JSON.stringify(sent),
       }).then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (response.redirected || type.indexOf("json") === -1) {
+          return { ok: false, data: { message: "Not saved (the server answered " + response.status + "). Your text is kept in this browser." } };
+        }
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });
       }).then(function (result) {
         if (result.ok) {
           form.querySelector('input[name="version"]').value = result.data.version;
-          try { localStorage.removeItem(key); } catch (e) {}
-          setStatus(form, "Saved " + new Date().toLocaleTimeString());
+          // Forget the local copy only if it holds exactly what the server now has.
+          var copy = keptCopy();
+          if (!copy || copy.value === sentText) {
+            try { localStorage.removeItem(key); } catch (e) {}
+          }
+          setStatus(form, pending ? "Unsaved changes" : "Saved " + new Date().toLocaleTimeString());
         } else {
           var problems = (result.data.problems || []).join(" ");
-          setStatus(form, (result.data.message || "Not saved.") + " " + problems, true);
+          setStatus(form, (result.data.message || result.data.detail || "Not saved.") + " " + problems, true);
         }
       }).catch(function () {
         setStatus(form, "Offline: not saved yet. Your text is kept in this browser and will be saved when you are back online.", true);
@@ -79,7 +93,8 @@
       timer = setTimeout(save, 800);
     });
     window.addEventListener("online", function () {
-      if (localStorage.getItem(key)) { save(); }
+      var copy = keptCopy();
+      if (copy && copy.value === area.value) { save(); }
     });
   });
 
