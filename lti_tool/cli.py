@@ -98,13 +98,19 @@ def catalog_import(path: Path, as_json: bool) -> None:
 )
 def demo(catalog_path: Path | None) -> None:
     """Load the demo district: people in every role, submissions in every state."""
-    from lti_tool.demo import DEFAULT_CATALOG, load_demo
+    from lti_tool.demo import DEMO_CATALOG_NAME, default_catalog, load_demo
 
     settings = _settings()
     if settings.is_production:
         raise click.ClickException("The demo district is not loaded in production.")
+    catalog_file = catalog_path or default_catalog()
+    if catalog_file is None:
+        raise click.ClickException(
+            f"Cannot find {DEMO_CATALOG_NAME} here or in the source checkout: run from the "
+            "repository folder or pass --catalog PATH."
+        )
     clock = ShiftableClock()
-    report = load_demo(build(settings, clock=clock), clock, catalog_path or DEFAULT_CATALOG)
+    report = load_demo(build(settings, clock=clock), clock, catalog_file)
     if not report.loaded:
         click.echo("The demo district is already loaded: nothing to do.")
         return

@@ -19,7 +19,16 @@ from lti_tool.domain.roles import OrganizationKind, Role
 from lti_tool.services.common import Actor
 
 DEMO_DISTRICT_SLUG = "riverbend-usd"
-DEFAULT_CATALOG = Path("config/catalog/demo.yaml")
+DEMO_CATALOG_NAME = Path("config/catalog/demo.yaml")
+
+
+def default_catalog() -> Path | None:
+    """The demo catalog from the working directory, else from the source checkout, else None."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        candidate = base / DEMO_CATALOG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 @dataclass
