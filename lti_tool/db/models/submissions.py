@@ -28,7 +28,7 @@ class SubmissionRow(Base):
 
     __tablename__ = "submissions"
     __table_args__ = (
-        Index("ix_submissions_queue", "state", "submitted_at"),
+        Index("ix_submissions_queue", "state", "submitted_at", "id"),
         Index("ix_submissions_person", "person_id", "updated_at"),
         # One open (or awarded) submission per educator and credential, even under a double click.
         Index(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy import Select, and_, delete, exists, func, select, union_all, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import (
@@ -145,35 +145,63 @@ class SqlSubmissionRepository:
     def pool(
         self, states: Sequence[SubmissionState], viewer_id: str, limit: int, offset: int
     ) -> list[QueueItem]:
+        # One query per waiting state, each walking ix_submissions_queue in order and stopping
+        # after offset + limit rows, merged by UNION ALL: a page costs the same with 10 or
+        # 10,000 waiting (a single IN (...) query sorts every waiting row for 25 of them).
         reviewed_by_viewer = exists().where(
             ReviewRow.submission_id == SubmissionRow.id,
             ReviewRow.attempt_number == SubmissionRow.attempt_number,
             ReviewRow.assessor_id == viewer_id,
         )
-        query = (
-            self._with_title(select(SubmissionRow, CredentialVersionRow.title))
+        parts = [
+            select(SubmissionRow.id, SubmissionRow.submitted_at)
             .where(
-                SubmissionRow.state.in_([state.value for state in states]),
+                SubmissionRow.state == state.value,
                 SubmissionRow.person_id != viewer_id,
                 ~reviewed_by_viewer,
             )
             .order_by(SubmissionRow.submitted_at, SubmissionRow.id)
+            .limit(offset + limit)
+            .subquery()
+            .select()
+            for state in states
+        ]
+        if not parts:
+            return []
+        waiting = union_all(*parts).subquery()
+        page_ids = (
+            select(waiting.c.id)
+            .order_by(waiting.c.submitted_at, waiting.c.id)
             .limit(limit)
             .offset(offset)
         )
-        return self._items(query)
+        ids: list[str] = list(self._session.scalars(page_ids))
+        if not ids:
+            return []
+        items = {
+            item.submission.id: item
+            for item in self._items(
+                self._with_title(select(SubmissionRow, CredentialVersionRow.title)).where(
+                    SubmissionRow.id.in_(ids)
+                )
+            )
+        }
+        return [items[submission_id] for submission_id in ids if submission_id in items]
 
     def pool_count(self, states: Sequence[SubmissionState], viewer_id: str) -> int:
-        # Counted as "all waiting, not mine" minus "waiting that I already reviewed": the second
-        # part walks the viewer's own reviews by index instead of probing every waiting row.
+        # All waiting (counted from the index alone), minus the viewer's own, minus those the
+        # viewer already reviewed: the last two start from the viewer's rows, not the queue.
         names = [state.value for state in states]
         waiting = self._session.scalar(
+            select(func.count()).select_from(SubmissionRow).where(SubmissionRow.state.in_(names))
+        )
+        own = self._session.scalar(
             select(func.count())
             .select_from(SubmissionRow)
-            .where(SubmissionRow.state.in_(names), SubmissionRow.person_id != viewer_id)
+            .where(SubmissionRow.person_id == viewer_id, SubmissionRow.state.in_(names))
         )
         already = self._session.scalar(
-            select(func.count(func.distinct(SubmissionRow.id)))
+            select(func.count(func.distinct(ReviewRow.submission_id)))
             .select_from(ReviewRow)
             .join(
                 SubmissionRow,
@@ -188,7 +216,7 @@ class SqlSubmissionRepository:
                 SubmissionRow.person_id != viewer_id,
             )
         )
-        return int(waiting or 0) - int(already or 0)
+        return int(waiting or 0) - int(own or 0) - int(already or 0)
 
     def claimed_by(self, assessor_id: str) -> list[QueueItem]:
         query = (
