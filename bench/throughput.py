@@ -9,7 +9,6 @@ submit -> claim -> review -> award path costs, whatever the machine.
 from __future__ import annotations
 
 import gc
-import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from bench.seed import Ids, migrated_container, seed_district
 from lti_tool.bootstrap import Container
 from lti_tool.db.engine import make_session_factory
 from lti_tool.db.models import AwardRow, OutboxEventRow, SubmissionRow
-from lti_tool.demo_files import sample_file
-from lti_tool.domain.catalog import CredentialDefinition, EvidenceKind
+from lti_tool.demo import fill_draft as fill_demo_draft
+from lti_tool.domain.catalog import CredentialDefinition
 from lti_tool.domain.lifecycle import SubmissionState
 from lti_tool.domain.model import SectionScore, new_id
 from lti_tool.services.common import Actor
@@ -71,33 +70,7 @@ def fill_draft(
     container: Container, educator: Actor, submission_id: str, definition: CredentialDefinition
 ) -> None:
     """Every required item: reflections and links saved, files uploaded (a small real file)."""
-    for section in definition.sections:
-        for requirement in section.evidence:
-            if not requirement.required:
-                continue
-            if requirement.kind is EvidenceKind.REFLECTION:
-                container.submissions.save_response(
-                    educator,
-                    submission_id,
-                    section.key,
-                    requirement.key,
-                    expected_version=0,
-                    text=f"Reflection on {section.title}: what students did, and what I learned.",
-                )
-            elif requirement.kind is EvidenceKind.LINK:
-                container.submissions.save_response(
-                    educator,
-                    submission_id,
-                    section.key,
-                    requirement.key,
-                    expected_version=0,
-                    links=[f"https://example.org/bench/{section.key}/{requirement.key}"],
-                )
-            else:
-                name, data = sample_file(requirement.accepts[0], requirement.label)
-                container.evidence.upload(
-                    educator, submission_id, section.key, requirement.key, name, io.BytesIO(data)
-                )
+    fill_demo_draft(container, educator, submission_id, definition, required_only=True)
 
 
 def award_scores(definition: CredentialDefinition) -> list[SectionScore]:

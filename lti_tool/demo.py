@@ -4,6 +4,7 @@ services exactly as users would make them, so every page has something real to s
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,44 @@ def load_catalog_file(path: Path) -> object:
         return yaml.safe_load(handle)
 
 
+def fill_draft(
+    container: Container,
+    educator: Actor,
+    submission_id: str,
+    definition: CredentialDefinition,
+    *,
+    required_only: bool = False,
+    reflection: Callable[[str], str] = lambda title: f"What happened in {title}, and why.",
+) -> None:
+    """Fill a draft through the services as an educator would: write each reflection, add a
+    link to each link item, and upload a small real file of an accepted type to each file item.
+    Used by the demo district, the benchmarks and tests."""
+    for section in definition.sections:
+        for requirement in section.evidence:
+            if required_only and not requirement.required:
+                continue
+            if requirement.kind is EvidenceKind.FILE:
+                name, data = sample_file(
+                    requirement.accepts[0], f"{section.title} {requirement.label}"
+                )
+                container.evidence.upload(
+                    educator, submission_id, section.key, requirement.key, name, io.BytesIO(data)
+                )
+                continue
+            reflecting = requirement.kind is EvidenceKind.REFLECTION
+            container.submissions.save_response(
+                educator,
+                submission_id,
+                section.key,
+                requirement.key,
+                expected_version=0,
+                text=reflection(section.title) if reflecting else None,
+                links=None
+                if reflecting
+                else [f"https://example.org/{section.key}/{requirement.key}"],
+            )
+
+
 class _DemoBuilder:
     def __init__(self, container: Container, clock: ShiftableClock) -> None:
         self.c = container
@@ -58,38 +97,19 @@ class _DemoBuilder:
     def fill_draft(
         self, teacher: Person, submission_id: str, definition: CredentialDefinition
     ) -> None:
-        who = self.actor(teacher)
-        for section in definition.sections:
-            for requirement in section.evidence:
-                if requirement.kind is EvidenceKind.REFLECTION:
-                    self.c.submissions.save_response(
-                        who,
-                        submission_id,
-                        section.key,
-                        requirement.key,
-                        expected_version=0,
-                        text=(
-                            f"{teacher.display_name.split()[0]}'s reflection for {section.title}: "
-                            "I planned the lesson around this practice, tried it with my "
-                            "fourth-period class, and noted how students responded. What worked, "
-                            "what I would change, and the student work that shows it are below."
-                        ),
-                    )
-                elif requirement.kind is EvidenceKind.LINK:
-                    self.c.submissions.save_response(
-                        who,
-                        submission_id,
-                        section.key,
-                        requirement.key,
-                        expected_version=0,
-                        links=[f"https://example.org/riverbend/{section.key}/{requirement.key}"],
-                    )
-                else:
-                    family = requirement.accepts[0]
-                    name, data = sample_file(family, f"{section.title} {requirement.label}")
-                    self.c.evidence.upload(
-                        who, submission_id, section.key, requirement.key, name, io.BytesIO(data)
-                    )
+        first_name = teacher.display_name.split()[0]
+        fill_draft(
+            self.c,
+            self.actor(teacher),
+            submission_id,
+            definition,
+            reflection=lambda title: (
+                f"{first_name}'s reflection for {title}: I planned the lesson around this "
+                "practice, tried it with my fourth-period class, and noted how students "
+                "responded. What worked, what I would change, and the student work that shows "
+                "it are below."
+            ),
+        )
 
     def review(self, assessor: Person, submission_id: str, recommendation: str) -> None:
         who = self.actor(assessor)

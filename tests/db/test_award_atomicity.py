@@ -8,7 +8,6 @@ goes through with exactly one award and one event.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from lti_tool.bootstrap import Container, build
 from lti_tool.db.models import AuditEntryRow, AwardRow, DecisionRow, OutboxEventRow
-from lti_tool.demo import load_catalog_file
-from lti_tool.demo_files import sample_file
-from lti_tool.domain.catalog import EvidenceKind, parse_catalog
+from lti_tool.demo import fill_draft, load_catalog_file
+from lti_tool.domain.catalog import parse_catalog
 from lti_tool.domain.errors import ConflictError, InvalidTransitionError
 from lti_tool.domain.lifecycle import SubmissionState
 from lti_tool.domain.model import SectionScore
@@ -68,31 +66,7 @@ def awaiting_decision(container: Container) -> Ready:
     assert not container.policy.double_for(credential.definition)
 
     submission = container.submissions.start(educator, CREDENTIAL)
-    for section in credential.definition.sections:
-        for requirement in section.evidence:
-            if requirement.kind is EvidenceKind.REFLECTION:
-                container.submissions.save_response(
-                    educator,
-                    submission.id,
-                    section.key,
-                    requirement.key,
-                    expected_version=0,
-                    text=f"What happened in {section.title}, and what I would change.",
-                )
-            elif requirement.kind is EvidenceKind.LINK:
-                container.submissions.save_response(
-                    educator,
-                    submission.id,
-                    section.key,
-                    requirement.key,
-                    expected_version=0,
-                    links=[f"https://example.org/{section.key}/{requirement.key}"],
-                )
-            else:
-                name, data = sample_file(requirement.accepts[0], requirement.label)
-                container.evidence.upload(
-                    educator, submission.id, section.key, requirement.key, name, io.BytesIO(data)
-                )
+    fill_draft(container, educator, submission.id, credential.definition)
     container.submissions.submit(educator, submission.id)
     container.reviews.claim(assessor, submission.id)
     scores = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import random
 import tracemalloc
 from pathlib import Path
 
@@ -13,45 +12,9 @@ import pytest
 from lti_tool.domain.errors import UploadRejectedError
 from lti_tool.ports import EvidenceStore
 from lti_tool.storage.local import CHUNK_BYTES, LocalEvidenceStore
+from tests.storage.streams import MIB, GeneratedStream, generated_sha256
 
-MIB = 1024 * 1024
 KEY = "0b6f2a5e-8f0c-4d7e-9a51-3c1de2f0a9b4/6a1f7c3e-2b4d-4e8f-a0c5-7d9e1b3f5a27"
-PATTERN = random.Random(7).randbytes(65_521)  # a prime length, so reads never line up with it
-
-
-class GeneratedStream(io.RawIOBase):
-    """``size`` bytes of a repeating pattern, made as they are read; never holds the whole file."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.remaining = size
-        self.position = 0
-        self.largest_read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        self.largest_read = max(self.largest_read, len(view))
-        count = min(len(view), self.remaining)
-        written = 0
-        while written < count:
-            offset = self.position % len(PATTERN)
-            piece = PATTERN[offset : offset + count - written]
-            view[written : written + len(piece)] = piece
-            written += len(piece)
-            self.position += len(piece)
-        self.remaining -= count
-        return count
-
-
-def generated_sha256(size: int) -> str:
-    digest = hashlib.sha256()
-    stream = GeneratedStream(size)
-    while chunk := stream.read(MIB):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def files_under(root: Path) -> list[Path]:
