@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import BinaryIO, Protocol, Self
 
 from lti_tool.domain.lifecycle import SubmissionState
+from lti_tool.domain.lti import Deployment, DeploymentStatus, PlatformRegistration, ToolKey
 from lti_tool.domain.model import (
     AuditEntry,
     Award,
@@ -217,6 +218,61 @@ class AuditRepository(Protocol):
     def count(self, filters: AuditFilter) -> int: ...
 
 
+class PlatformRepository(Protocol):
+    """LTI platform registrations and their deployments."""
+
+    def add(self, registration: PlatformRegistration) -> None: ...
+    def save(self, registration: PlatformRegistration) -> None: ...
+    def get(self, registration_id: str) -> PlatformRegistration:
+        """Raises NotFoundError."""
+        ...
+
+    def find(self, issuer: str, client_id: str) -> PlatformRegistration | None: ...
+    def for_issuer(self, issuer: str) -> list[PlatformRegistration]: ...
+    def all(self) -> list[PlatformRegistration]: ...
+    def deployment(self, registration_id: str, deployment_id: str) -> Deployment | None: ...
+    def add_deployment(self, deployment: Deployment) -> None: ...
+    def save_deployment(self, deployment: Deployment) -> None: ...
+    def deployments(
+        self, registration_id: str | None = None, status: DeploymentStatus | None = None
+    ) -> list[Deployment]: ...
+
+
+class ToolKeyRepository(Protocol):
+    """The tool's signing keys (private halves encrypted)."""
+
+    def add(self, key: ToolKey) -> None: ...
+    def save(self, key: ToolKey) -> None: ...
+    def all(self) -> list[ToolKey]:
+        """Every key, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """What the tool remembers between OIDC login and launch."""
+
+    state: str
+    nonce: str
+    registration_id: str | None
+    expires_at: datetime
+
+
+class LaunchStateRepository(Protocol):
+    """One-time OIDC state and consumed nonces, shared by every web worker."""
+
+    def add_login(self, login: PendingLogin, created_at: datetime) -> None: ...
+    def take_login(self, state: str, now: datetime) -> PendingLogin | None:
+        """Remove and return an unexpired login; ``None`` if unknown, used or expired."""
+        ...
+
+    def consume_nonce(self, issuer: str, nonce: str, now: datetime, expires_at: datetime) -> bool:
+        """Record a nonce as used; ``False`` when it was used before (a replay)."""
+        ...
+
+    def purge_expired(self, now: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction across all repositories. Nothing is written until :meth:`commit`."""
 
@@ -228,6 +284,9 @@ class UnitOfWork(Protocol):
     awards: AwardRepository
     outbox: OutboxRepository
     audit: AuditRepository
+    platforms: PlatformRepository
+    tool_keys: ToolKeyRepository
+    launch_states: LaunchStateRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -44,6 +44,10 @@ class Settings:
     blind_review_default: bool
     double_review_default: bool
     default_attempt_cap: int
+    encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    """Keys for secrets at rest (tool private keys, connector tokens), newest first. Empty means
+    one key derived from SECRET_KEY. Rotate by putting a new key first and keeping the old ones
+    until everything is re-encrypted."""
 
     @property
     def is_production(self) -> bool:
@@ -182,4 +186,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         blind_review_default=_flag(env, "CREDBRIDGE_BLIND_REVIEW", default=True),
         double_review_default=_flag(env, "CREDBRIDGE_DOUBLE_REVIEW", default=False),
         default_attempt_cap=_positive_int(env, "CREDBRIDGE_ATTEMPT_CAP", 3),
+        encryption_keys=tuple(
+            part.strip()
+            for part in env.get("CREDBRIDGE_ENCRYPTION_KEYS", "").split(",")
+            if part.strip()
+        ),
     )

@@ -16,6 +16,11 @@ from lti_tool.db.repositories.events import (
     SqlOutboxRepository,
     SqlReviewRepository,
 )
+from lti_tool.db.repositories.lti import (
+    SqlLaunchStateRepository,
+    SqlPlatformRepository,
+    SqlToolKeyRepository,
+)
 from lti_tool.db.repositories.people import SqlPeopleRepository
 from lti_tool.db.repositories.submissions import SqlSubmissionRepository
 from lti_tool.domain.errors import ConflictError
@@ -24,10 +29,13 @@ from lti_tool.ports import (
     AwardRepository,
     CatalogRepository,
     DecisionRepository,
+    LaunchStateRepository,
     OutboxRepository,
     PeopleRepository,
+    PlatformRepository,
     ReviewRepository,
     SubmissionRepository,
+    ToolKeyRepository,
 )
 
 CONCURRENT_WRITE = (
@@ -54,6 +62,9 @@ class SqlUnitOfWork:
     awards: AwardRepository
     outbox: OutboxRepository
     audit: AuditRepository
+    platforms: PlatformRepository
+    tool_keys: ToolKeyRepository
+    launch_states: LaunchStateRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -68,6 +79,9 @@ class SqlUnitOfWork:
         self.awards = SqlAwardRepository(self.session)
         self.outbox = SqlOutboxRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
+        self.platforms = SqlPlatformRepository(self.session)
+        self.tool_keys = SqlToolKeyRepository(self.session)
+        self.launch_states = SqlLaunchStateRepository(self.session)
         return self
 
     def __exit__(

@@ -3,6 +3,13 @@
 from lti_tool.db.models.base import Base
 from lti_tool.db.models.catalog import CredentialRow, CredentialVersionRow, StackRow
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
+from lti_tool.db.models.lti import (
+    DeploymentRow,
+    LaunchStateRow,
+    PlatformRegistrationRow,
+    ToolKeyRow,
+    UsedNonceRow,
+)
 from lti_tool.db.models.people import (
     ExternalIdentityRow,
     OrganizationRow,
@@ -25,14 +32,19 @@ __all__ = [
     "CredentialRow",
     "CredentialVersionRow",
     "DecisionRow",
+    "DeploymentRow",
     "EvidenceFileRow",
     "ExternalIdentityRow",
+    "LaunchStateRow",
     "OrganizationRow",
     "OutboxEventRow",
     "PersonRow",
+    "PlatformRegistrationRow",
     "ReviewRow",
     "RoleAssignmentRow",
     "SectionResponseRow",
     "StackRow",
     "SubmissionRow",
+    "ToolKeyRow",
+    "UsedNonceRow",
 ]
