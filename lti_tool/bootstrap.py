@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from lti_tool.clock import SystemClock
+from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.uow import SqlUnitOfWorkFactory
+from lti_tool.lti.keys import ToolKeyService
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
 from lti_tool.services.audit import AuditService
 from lti_tool.services.catalog import CatalogService
@@ -43,6 +45,9 @@ class Container:
     reviews: ReviewService
     decisions: DecisionService
     audit: AuditService
+    secrets: SecretBox
+    tool_keys: ToolKeyService
+    """One per process: its cache of loaded private keys is what keeps signing cheap."""
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -83,6 +88,7 @@ def build(
         attempt_cap=settings.default_attempt_cap,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    box = SecretBox.from_settings(settings)
     return Container(
         settings=settings,
         engine=engine,
@@ -97,4 +103,6 @@ def build(
         reviews=ReviewService(uow_factory, clock, policy),
         decisions=DecisionService(uow_factory, clock, policy),
         audit=AuditService(uow_factory),
+        secrets=box,
+        tool_keys=ToolKeyService(uow_factory, clock, box),
     )

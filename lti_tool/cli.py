@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from lti_tool.bootstrap import build
+from lti_tool.cli_keys import keys
 from lti_tool.clock import ShiftableClock
 from lti_tool.domain.catalog import parse_catalog
 from lti_tool.domain.errors import ValidationError
@@ -137,3 +138,6 @@ def serve(host: str, port: int) -> None:
     app = create_app(settings)
     click.echo(f"credbridge on http://{host}:{port}  (demo sign-in: {settings.demo_mode})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+main.add_command(keys)

@@ -20,6 +20,7 @@ from lti_tool.web.views_admin import bp as admin_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
 from lti_tool.web.views_health import bp as health_bp
 from lti_tool.web.views_issuer import bp as issuer_bp
+from lti_tool.web.views_jwks import bp as jwks_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
 
 FORM_OVERHEAD_BYTES = 1024 * 1024
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     def globals_for_templates() -> dict[str, Any]:
         return {"actor": g.get("actor"), "demo_mode": settings.demo_mode, "help_base": HELP_BASE}
 
-    for blueprint in (health_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp):
+    for blueprint in (health_bp, jwks_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp):
         app.register_blueprint(blueprint)
     _register_errors(app)
     return app

@@ -45,7 +45,8 @@ class AuditEntryRow(Base):
     at: Mapped[datetime]
     actor_id: Mapped[str | None] = mapped_column(String(36), index=True)
     entity_type: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(36))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    """A UUID, or a longer natural key such as a tool key's thumbprint kid."""
     action: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str | None] = mapped_column(String(40))
     to_state: Mapped[str | None] = mapped_column(String(40))

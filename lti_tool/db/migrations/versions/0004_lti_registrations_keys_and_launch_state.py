@@ -19,6 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A tool key's kid (an RFC 7638 thumbprint, 43 characters) is audited as an entity id.
+    # The triggers keep audit_entries append-only; batch mode on SQLite recreates the table,
+    # so they are dropped and recreated around the change.
+    _alter_audit_entity_id(64)
     op.create_table(
         "lti_launch_states",
         sa.Column("state", sa.String(length=128), nullable=False),
@@ -108,6 +112,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _alter_audit_entity_id(36)
     op.drop_table("lti_deployments")
     with op.batch_alter_table("lti_used_nonces", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lti_used_nonces_expires_at"))
@@ -125,3 +130,23 @@ def downgrade() -> None:
         batch_op.drop_index("ix_lti_launch_states_expires_at")
 
     op.drop_table("lti_launch_states")
+
+
+def _alter_audit_entity_id(length: int) -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for event in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS audit_entries_no_{event}")
+    with op.batch_alter_table("audit_entries") as batch_op:
+        batch_op.alter_column(
+            "entity_id",
+            existing_type=sa.String(length=36 if length == 64 else 64),
+            type_=sa.String(length=length),
+            existing_nullable=False,
+        )
+    if sqlite:
+        for event in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_entries_no_{event.lower()} BEFORE {event} ON audit_entries "
+                "BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END"
+            )
