@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from flask import Flask
 from jwcrypto.jwk import JWK
 from sqlalchemy import select
 
@@ -27,7 +26,7 @@ from lti_tool.domain.lti import ToolKey, ToolKeyState
 from lti_tool.lti.keys import ToolKeyService, jwk_thumbprint, tool_keys_for
 from lti_tool.ports import AuditFilter
 from lti_tool.settings import load_settings
-from lti_tool.web.views_jwks import SERVICE_EXTENSION, bp
+from lti_tool.web.app import create_app
 from tests.fakes.memory import FakeClock
 from tests.web.conftest import make_settings
 
@@ -304,10 +303,7 @@ def test_concurrent_first_signatures_load_the_key_once(
 
 
 def test_the_jwks_endpoint(container: Container) -> None:
-    app = Flask(__name__)
-    app.extensions["credbridge"] = container
-    app.register_blueprint(bp)
-    client = app.test_client()
+    client = create_app(container=container).test_client()
 
     response = client.get("/.well-known/jwks.json")
 
@@ -316,15 +312,13 @@ def test_the_jwks_endpoint(container: Container) -> None:
     assert response.headers["Cache-Control"] == "public, max-age=300"
     key_set = response.get_json()
     assert len(key_set["keys"]) == 1  # a fresh install publishes its first key, never nothing
-    service = app.extensions[SERVICE_EXTENSION]
-    assert isinstance(service, ToolKeyService)
+    service = container.tool_keys  # the one the app serves from: its key cache is per process
     token = service.sign_jwt(CLAIMS)
     assert verify(token, key_set)["sub"] == "tool"
 
     rotated = service.rotate()
     again = client.get("/.well-known/jwks.json").get_json()
     assert set(kids(again)) == {kids(key_set)[0], rotated.kid}
-    assert app.extensions[SERVICE_EXTENSION] is service  # one service (and key cache) per app
     assert "PRIVATE" not in response.get_data(as_text=True)
 
 
