@@ -14,13 +14,16 @@ from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.keys import ToolKeyService
+from lti_tool.lti.launch import LtiAdapter
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
 from lti_tool.services.audit import AuditService
 from lti_tool.services.catalog import CatalogService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.decisions import DecisionService
 from lti_tool.services.evidence import EvidenceService
+from lti_tool.services.launch import LaunchService
 from lti_tool.services.people import PeopleService
+from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
 from lti_tool.services.submissions import SubmissionService
 from lti_tool.settings import Settings
@@ -48,6 +51,10 @@ class Container:
     secrets: SecretBox
     tool_keys: ToolKeyService
     """One per process: its cache of loaded private keys is what keeps signing cheap."""
+    platforms: PlatformService
+    lti: LtiAdapter
+    """One per process: it caches platform key sets."""
+    launches: LaunchService
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -89,6 +96,7 @@ def build(
         max_upload_bytes=settings.max_upload_bytes,
     )
     box = SecretBox.from_settings(settings)
+    platforms = PlatformService(uow_factory, clock)
     return Container(
         settings=settings,
         engine=engine,
@@ -105,4 +113,12 @@ def build(
         audit=AuditService(uow_factory),
         secrets=box,
         tool_keys=ToolKeyService(uow_factory, clock, box),
+        platforms=platforms,
+        lti=LtiAdapter(
+            uow_factory,
+            clock,
+            launch_url=f"{settings.base_url}/lti/launch",
+            deployment_seen=platforms.deployment_seen,
+        ),
+        launches=LaunchService(uow_factory, clock),
     )

@@ -12,6 +12,7 @@ import click
 
 from lti_tool.bootstrap import build
 from lti_tool.cli_keys import keys
+from lti_tool.cli_platforms import platform
 from lti_tool.clock import ShiftableClock
 from lti_tool.domain.catalog import parse_catalog
 from lti_tool.domain.errors import ValidationError
@@ -141,3 +142,4 @@ def serve(host: str, port: int) -> None:
 
 
 main.add_command(keys)
+main.add_command(platform)

@@ -17,10 +17,12 @@ from lti_tool.web import filters
 from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
 from lti_tool.web.views_admin import bp as admin_bp
+from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
 from lti_tool.web.views_health import bp as health_bp
 from lti_tool.web.views_issuer import bp as issuer_bp
 from lti_tool.web.views_jwks import bp as jwks_bp
+from lti_tool.web.views_lti import bp as lti_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
 
 FORM_OVERHEAD_BYTES = 1024 * 1024
@@ -141,7 +143,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         TEMPLATES_AUTO_RELOAD=not settings.is_production,
     )
     app.extensions["credbridge"] = container
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt(lti_bp)  # the platform posts here; the id_token's signature and state protect it
     filters.register(app)
     app.before_request(load_actor)
     app.after_request(_security_headers)
@@ -150,7 +153,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     def globals_for_templates() -> dict[str, Any]:
         return {"actor": g.get("actor"), "demo_mode": settings.demo_mode, "help_base": HELP_BASE}
 
-    for blueprint in (health_bp, jwks_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp):
+    for blueprint in (
+        health_bp, jwks_bp, lti_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp,
+        admin_platforms_bp,
+    ):  # fmt: skip
         app.register_blueprint(blueprint)
     _register_errors(app)
     return app

@@ -11,6 +11,8 @@ They keep the semantics of the SQL adapter (``lti_tool.db``) so service tests ca
 * Unique indexes and foreign keys of the SQL schema are checked on commit; a violation rolls the
   unit of work back and raises :class:`ConflictError`, as ``SqlUnitOfWork.commit`` does.
 * Every object handed out is a copy: mutating it changes nothing until it is saved.
+* :meth:`MemoryDatabase.before_next_commit` runs a callback just before the next commit merges,
+  so a test can let "another request" commit first and prove the race is handled.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, BinaryIO, Self
 
 from lti_tool.domain.errors import ConflictError, NotFoundError, UploadRejectedError
 from lti_tool.domain.lifecycle import CLAIMED_STATES, SubmissionState
+from lti_tool.domain.lti import Deployment, DeploymentStatus, PlatformRegistration, ToolKey
 from lti_tool.domain.model import (
     AuditEntry,
     Award,
@@ -44,7 +47,7 @@ from lti_tool.domain.model import (
     Submission,
 )
 from lti_tool.domain.roles import IdentityKind, Role
-from lti_tool.ports import AuditFilter, QueueItem, StoredObject
+from lti_tool.ports import AuditFilter, PendingLogin, QueueItem, StoredObject
 from lti_tool.storage.local import check_key
 
 STALE = (
@@ -70,6 +73,32 @@ class CredentialRecord:
     current_version: int
 
 
+@dataclass(frozen=True)
+class LaunchStateRecord:
+    """A row of ``lti_launch_states``: a pending login and when it was made."""
+
+    login: PendingLogin
+    created_at: datetime
+
+    @property
+    def nonce(self) -> str:
+        return self.login.nonce
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.login.expires_at
+
+
+@dataclass(frozen=True)
+class UsedNonceRecord:
+    """A row of ``lti_used_nonces``."""
+
+    issuer: str
+    nonce: str
+    used_at: datetime
+    expires_at: datetime
+
+
 TABLE_NAMES = (
     "stacks",
     "credentials",
@@ -86,6 +115,11 @@ TABLE_NAMES = (
     "awards",
     "outbox",
     "audit",
+    "platforms",
+    "deployments",
+    "tool_keys",
+    "launch_states",
+    "used_nonces",
 )
 
 UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
@@ -101,6 +135,10 @@ UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
     ),
     ("awards", lambda row: (row.submission_id,)),
     ("outbox", lambda row: (row.key,)),
+    ("platforms", lambda row: (row.issuer, row.client_id)),
+    ("deployments", lambda row: (row.registration_id, row.deployment_id)),
+    ("launch_states", lambda row: (row.nonce,)),
+    ("used_nonces", lambda row: (row.issuer, row.nonce)),
 )
 """Unique indexes of the schema. As in SQL, a key holding NULL never collides."""
 
@@ -126,6 +164,7 @@ FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
     ("awards", "person_id", "people"),
     ("awards", "credential_version_id", "versions"),
     ("awards", "decision_id", "decisions"),
+    ("deployments", "registration_id", "platforms"),
 )
 """Foreign keys of the schema (SQLite runs with ``PRAGMA foreign_keys=ON``). NULL is allowed."""
 
@@ -170,10 +209,24 @@ class MemoryDatabase:
         self.tables: dict[str, Table] = _empty_tables()
         self._sequence = itertools.count(1)
         self.commits = 0
+        self._before_commit: list[Callable[[], None]] = []
 
     def next_id(self) -> int:
         """An autoincrement value; like a database sequence it is never given back."""
         return next(self._sequence)
+
+    def before_next_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once, just before the next unit of work's commit is merged.
+
+        The callback may use units of work of its own (they commit first): this is how a test
+        plays a concurrent request that wins a race.
+        """
+        self._before_commit.append(callback)
+
+    def run_before_commit(self) -> None:
+        callbacks, self._before_commit = self._before_commit, []
+        for callback in callbacks:
+            callback()
 
 
 class Session:
@@ -705,6 +758,164 @@ class InMemoryAuditRepository:
 
 
 # ---------------------------------------------------------------------------------------------
+# LTI: platform registrations, deployments, tool keys, launch state
+# ---------------------------------------------------------------------------------------------
+
+
+class InMemoryPlatformRepository:
+    """Like ``SqlPlatformRepository``: unique (issuer, client_id) and (registration_id,
+    deployment_id), checked on commit; deployments need an existing registration."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, registration: PlatformRegistration) -> None:
+        self._s.insert("platforms", registration.id, registration)
+
+    def save(self, registration: PlatformRegistration) -> None:
+        if registration.id not in self._s.table("platforms"):
+            raise NotFoundError("That platform registration does not exist.")
+        self._s.update("platforms", registration.id, registration)
+
+    def get(self, registration_id: str) -> PlatformRegistration:
+        found: PlatformRegistration | None = self._s.get("platforms", registration_id)
+        if found is None:
+            raise NotFoundError("That platform registration does not exist.")
+        return found
+
+    def find(self, issuer: str, client_id: str) -> PlatformRegistration | None:
+        found: PlatformRegistration | None = self._s.find(
+            "platforms", lambda row: row.issuer == issuer and row.client_id == client_id
+        )
+        return found
+
+    def for_issuer(self, issuer: str) -> list[PlatformRegistration]:
+        found = self._s.select("platforms", lambda row: row.issuer == issuer)
+        return sorted(found, key=lambda row: row.created_at)
+
+    def all(self) -> list[PlatformRegistration]:
+        return sorted(self._s.values("platforms"), key=lambda row: row.name)
+
+    def _deployment_key(self, registration_id: str, deployment_id: str) -> int | None:
+        for key, row in self._s.table("deployments").items():
+            if (row.registration_id, row.deployment_id) == (registration_id, deployment_id):
+                found: int = key
+                return found
+        return None
+
+    def deployment(self, registration_id: str, deployment_id: str) -> Deployment | None:
+        key = self._deployment_key(registration_id, deployment_id)
+        if key is None:
+            return None
+        found: Deployment | None = self._s.get("deployments", key)
+        return found
+
+    def add_deployment(self, deployment: Deployment) -> None:
+        self._s.insert("deployments", self._s.database.next_id(), deployment)
+
+    def save_deployment(self, deployment: Deployment) -> None:
+        key = self._deployment_key(deployment.registration_id, deployment.deployment_id)
+        if key is None:
+            raise NotFoundError("That deployment does not exist.")
+        stored: Deployment = self._s.table("deployments")[key]
+        # Like the SQL adapter, only the decision columns are written.
+        self._s.update(
+            "deployments",
+            key,
+            replace(
+                stored,
+                status=deployment.status,
+                decided_at=deployment.decided_at,
+                decided_by=deployment.decided_by,
+            ),
+        )
+
+    def deployments(
+        self, registration_id: str | None = None, status: DeploymentStatus | None = None
+    ) -> list[Deployment]:
+        """Oldest first (then in insertion order, like the SQL adapter's autoincrement id)."""
+        found = [
+            (key, _copy(row))
+            for key, row in self._s.table("deployments").items()
+            if (registration_id is None or row.registration_id == registration_id)
+            and (status is None or row.status == status)
+        ]
+        found.sort(key=lambda pair: (pair[1].first_seen_at, pair[0]))
+        return [row for _, row in found]
+
+
+class InMemoryToolKeyRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, key: ToolKey) -> None:
+        self._s.insert("tool_keys", key.kid, key)
+
+    def save(self, key: ToolKey) -> None:
+        stored: ToolKey | None = self._s.table("tool_keys").get(key.kid)
+        if stored is None:
+            raise NotFoundError("That tool key does not exist.")
+        # Like the SQL adapter, only the state and its timestamps change.
+        self._s.update(
+            "tool_keys",
+            key.kid,
+            replace(
+                stored, state=key.state, activated_at=key.activated_at, retired_at=key.retired_at
+            ),
+        )
+
+    def all(self) -> list[ToolKey]:
+        """Every key, oldest first."""
+        return sorted(self._s.values("tool_keys"), key=lambda row: row.created_at)
+
+
+class InMemoryLaunchStateRepository:
+    """Like ``SqlLaunchStateRepository``: a login is taken once; a nonce is consumed once."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add_login(self, login: PendingLogin, created_at: datetime) -> None:
+        self._s.insert("launch_states", login.state, LaunchStateRecord(login, created_at))
+
+    def take_login(self, state: str, now: datetime) -> PendingLogin | None:
+        """Remove the login whatever its age; return it only while it has not expired."""
+        record: LaunchStateRecord | None = self._s.get("launch_states", state)
+        if record is None:
+            return None
+        self._s.delete("launch_states", state)
+        return record.login if record.login.expires_at > now else None
+
+    def consume_nonce(self, issuer: str, nonce: str, now: datetime, expires_at: datetime) -> bool:
+        """``False`` when the nonce was used in this unit of work or by a committed one (where
+        the SQL unique index refuses the insert)."""
+
+        def same(row: UsedNonceRecord) -> bool:
+            return row.issuer == issuer and row.nonce == nonce
+
+        committed = self._s.database.tables["used_nonces"].values()
+        if any(same(row) for row in self._s.table("used_nonces").values()) or any(
+            same(row) for row in committed
+        ):
+            return False
+        self._s.insert(
+            "used_nonces",
+            self._s.database.next_id(),
+            UsedNonceRecord(issuer, nonce, now, expires_at),
+        )
+        return True
+
+    def purge_expired(self, now: datetime) -> int:
+        purged = 0
+        for name in ("launch_states", "used_nonces"):
+            expired = [key for key, row in self._s.table(name).items() if row.expires_at <= now]
+            for key in expired:
+                self._s.delete(name, key)
+            purged += len(expired)
+        return purged
+
+
+# ---------------------------------------------------------------------------------------------
 # Unit of work
 # ---------------------------------------------------------------------------------------------
 
@@ -720,6 +931,9 @@ class InMemoryUnitOfWork:
     awards: InMemoryAwardRepository
     outbox: InMemoryOutboxRepository
     audit: InMemoryAuditRepository
+    platforms: InMemoryPlatformRepository
+    tool_keys: InMemoryToolKeyRepository
+    launch_states: InMemoryLaunchStateRepository
 
     def __init__(self, database: MemoryDatabase) -> None:
         self.database = database
@@ -735,6 +949,9 @@ class InMemoryUnitOfWork:
         self.awards = InMemoryAwardRepository(self._session)
         self.outbox = InMemoryOutboxRepository(self._session)
         self.audit = InMemoryAuditRepository(self._session)
+        self.platforms = InMemoryPlatformRepository(self._session)
+        self.tool_keys = InMemoryToolKeyRepository(self._session)
+        self.launch_states = InMemoryLaunchStateRepository(self._session)
         return self
 
     def __exit__(
@@ -751,6 +968,7 @@ class InMemoryUnitOfWork:
         Raises:
             ConflictError: a unique index, a foreign key or an optimistic version refuses it.
         """
+        self.database.run_before_commit()
         merged, problems = self._session.merged()
         if problems:
             self._session.reset()

@@ -1,0 +1,449 @@
+"""OIDC login and launch validation: pylti1p3's MessageLaunch behind our own rules.
+
+What pylti1p3 does not do, this does (DOMAIN.md §2):
+- login state and nonce live in the database, so any web worker can finish a launch;
+- the nonce is consumed: a replayed id_token is refused;
+- an unknown ``kid`` refetches the platform's key set once (rate-limited), so platform key
+  rotation (D2L rotates hourly) does not break launches;
+- 60 s clock-skew leeway; ``aud`` must hold our client_id and ``azp`` must name it when present;
+- registrations are found by issuer AND client_id (Canvas has one issuer for every institution);
+- an unknown deployment id is recorded as pending for an admin instead of refused blindly;
+- the signature is checked before the nonce is spent.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+from urllib.parse import urlencode
+
+import jwt
+import requests
+from pylti1p3.exception import LtiException
+from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.registration import Registration
+from pylti1p3.request import Request
+
+from lti_tool.domain.lti import DeploymentStatus, LaunchContext, PlatformRegistration
+from lti_tool.ports import Clock, PendingLogin, UnitOfWorkFactory
+
+LOGIN_LIFETIME = timedelta(minutes=10)
+LEEWAY_SECONDS = 60
+KEY_REFETCH_INTERVAL_SECONDS = 60.0
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+class LaunchRefusedError(Exception):
+    """A login or launch we refuse, with a reason a person can act on."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class _ParamsRequest(Request):
+    """The request as pylti1p3 wants it, from plain parameters (no Flask here)."""
+
+    def __init__(self, params: Mapping[str, str], secure: bool) -> None:
+        self._params = dict(params)
+        self._secure = secure
+
+    @property
+    def session(self) -> None:
+        return None
+
+    def is_secure(self) -> bool:
+        return self._secure
+
+    def get_param(self, key: str) -> str:
+        return self._params.get(key, "")
+
+
+class _NoCookies:
+    """pylti1p3 insists on a cookie service; our state lives in the database instead."""
+
+    def get_cookie(self, name: str) -> None:
+        return None
+
+    def set_cookie(self, name: str, value: str, exp: int = 3600) -> None:
+        return None
+
+
+class KeySetCache:
+    """Platform key sets per registration, refetched at most once a minute on an unknown kid."""
+
+    def __init__(
+        self, http: requests.Session, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._http = http
+        self._monotonic = monotonic
+        self._sets: dict[str, dict[str, Any]] = {}
+        self._refetched_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _fetch(self, registration: PlatformRegistration) -> dict[str, Any]:
+        assert registration.key_set_url is not None
+        try:
+            response = self._http.get(registration.key_set_url, timeout=10)
+            response.raise_for_status()
+            key_set = response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise LaunchRefusedError(
+                f"Could not read the platform's public keys from {registration.key_set_url}: "
+                f"{error.__class__.__name__}. Check the key set URL of this platform."
+            ) from error
+        if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
+            raise LaunchRefusedError("The platform's key set is not a JWKS (no 'keys' list).")
+        with self._lock:
+            self._sets[registration.id] = key_set
+        return key_set
+
+    def key_for(self, registration: PlatformRegistration, kid: str) -> jwt.PyJWK:
+        if registration.key_set is not None:
+            return _find_key(registration.key_set, kid)
+        with self._lock:
+            cached = self._sets.get(registration.id)
+        if cached is None:
+            return _find_key(self._fetch(registration), kid)
+        try:
+            return _find_key(cached, kid)
+        except LaunchRefusedError:
+            # An unknown kid: the platform may have rotated. Refetch, but at most once a
+            # minute per platform, so a stream of bad tokens cannot hammer its key set URL.
+            now = self._monotonic()
+            with self._lock:
+                last = self._refetched_at.get(registration.id)
+                if last is not None and now - last < KEY_REFETCH_INTERVAL_SECONDS:
+                    raise
+                self._refetched_at[registration.id] = now
+            return _find_key(self._fetch(registration), kid)
+
+
+def _find_key(key_set: Mapping[str, Any], kid: str) -> jwt.PyJWK:
+    for entry in key_set.get("keys", []):
+        if isinstance(entry, dict) and entry.get("kid") == kid:
+            try:
+                return jwt.PyJWK.from_dict(entry)
+            except jwt.PyJWTError as error:
+                raise LaunchRefusedError(
+                    f"The platform's key {kid!r} is not usable: {error}"
+                ) from error
+    raise LaunchRefusedError(
+        f"The id_token was signed with key {kid!r}, which the platform's key set does not hold."
+    )
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    url: str
+    state: str
+
+
+class _Launch(MessageLaunch):  # type: ignore[type-arg]
+    """MessageLaunch whose checks are ours where pylti1p3's fall short."""
+
+    def __init__(self, adapter: LtiAdapter, params: Mapping[str, str], secure: bool) -> None:
+        super().__init__(
+            _ParamsRequest(params, secure),
+            None,
+            session_service=object(),
+            cookie_service=_NoCookies(),
+            requests_session=adapter.http,
+        )
+        self._adapter = adapter
+        self._login: PendingLogin | None = None
+        self._our_registration: PlatformRegistration | None = None
+
+    def _get_request_param(self, key: str) -> str:
+        return str(self._request.get_param(key))
+
+    def validate(self) -> _Launch:
+        self._validated = True
+        try:
+            self.validate_state()
+            self.validate_jwt_format()
+            self.validate_registration()
+            self.validate_jwt_signature()
+            self.validate_nonce()
+            self.validate_deployment()
+            self.validate_message()
+        except LtiException as error:
+            self._validated = False
+            raise LaunchRefusedError(str(error)) from error
+        except BaseException:
+            self._validated = False
+            raise
+        return self
+
+    def validate_state(self) -> _Launch:
+        state = self._get_request_param("state")
+        if not state:
+            raise LaunchRefusedError("The launch has no state parameter.")
+        if not self._get_request_param("id_token"):
+            raise LaunchRefusedError("The launch has no id_token.")
+        self._login = self._adapter.take_login(state)
+        return self
+
+    def validate_registration(self) -> _Launch:
+        body = self._jwt.get("body", {})
+        issuer, client_id = body.get("iss"), _audience_client(body)
+        registration = self._adapter.registration_for(issuer, client_id)
+        if self._login and self._login.registration_id not in (None, registration.id):
+            raise LaunchRefusedError("This launch belongs to a different platform than its login.")
+        self._our_registration = registration
+        self._registration = _pylti_registration(registration)
+        return self
+
+    def validate_jwt_signature(self) -> _Launch:
+        assert self._our_registration is not None
+        registration = self._our_registration
+        header = self._jwt.get("header", {})
+        kid, algorithm = header.get("kid"), header.get("alg")
+        if not kid:
+            raise LaunchRefusedError("The id_token header has no kid: the key cannot be found.")
+        if algorithm != "RS256":
+            raise LaunchRefusedError(f"The id_token is signed with {algorithm!r}; LTI uses RS256.")
+        key = self._adapter.keys.key_for(registration, kid)
+        try:
+            claims = jwt.decode(
+                self._get_id_token(),
+                key.key,
+                algorithms=["RS256"],
+                audience=registration.client_id,
+                issuer=registration.issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise LaunchRefusedError(
+                "The id_token has expired: open the tool again from your course."
+            ) from error
+        except jwt.ImmatureSignatureError as error:
+            raise LaunchRefusedError(
+                "The id_token was issued in the future (check the platform clock)."
+            ) from error
+        except jwt.PyJWTError as error:
+            raise LaunchRefusedError(f"The id_token is not valid: {error}.") from error
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        azp = claims.get("azp")
+        if (len(audiences) > 1 or azp is not None) and azp != registration.client_id:
+            raise LaunchRefusedError("The id_token's azp does not name this tool's client_id.")
+        iat = claims.get("iat")
+        if not isinstance(iat, int | float) or iat > time.time() + LEEWAY_SECONDS:
+            raise LaunchRefusedError(
+                "The id_token was issued in the future (check the platform clock)."
+            )
+        return self
+
+    def validate_nonce(self) -> _Launch:
+        body = self._jwt.get("body", {})
+        nonce = body.get("nonce")
+        if not nonce:
+            raise LaunchRefusedError("The id_token has no nonce.")
+        if self._login is None or nonce != self._login.nonce:
+            raise LaunchRefusedError("The id_token's nonce does not match this login.")
+        self._adapter.consume_nonce(body["iss"], nonce, body.get("exp"))
+        return self
+
+    def validate_deployment(self) -> _Launch:
+        assert self._our_registration is not None
+        deployment_id = self._jwt.get("body", {}).get(CLAIM + "deployment_id")
+        if not deployment_id:
+            raise LaunchRefusedError("The id_token has no deployment_id claim.")
+        self._adapter.check_deployment(self._our_registration, str(deployment_id))
+        return self
+
+    def context(self) -> LaunchContext:
+        assert self._our_registration is not None
+        return launch_context(self._our_registration, self._jwt["body"])
+
+
+def _audience_client(body: Mapping[str, Any]) -> str | None:
+    audience = body.get("aud")
+    if isinstance(audience, list):
+        return str(body.get("azp") or (audience[0] if len(audience) == 1 else "")) or None
+    return str(audience) if audience else None
+
+
+def _pylti_registration(registration: PlatformRegistration) -> Registration:
+    pylti = Registration()
+    pylti.set_issuer(registration.issuer).set_client_id(registration.client_id)
+    pylti.set_auth_login_url(registration.auth_login_url)
+    pylti.set_auth_token_url(registration.auth_token_url)
+    pylti.set_key_set_url(registration.key_set_url)
+    pylti.set_key_set(cast(Any, registration.key_set))
+    if registration.auth_audience:
+        pylti.set_auth_audience(registration.auth_audience)
+    return pylti
+
+
+def launch_context(registration: PlatformRegistration, body: Mapping[str, Any]) -> LaunchContext:
+    """Plain launch data for the services; every optional claim may be missing."""
+    context = body.get(CLAIM + "context") or {}
+    resource_link = body.get(CLAIM + "resource_link") or {}
+    platform = body.get(CLAIM + "tool_platform") or {}
+    custom = body.get(CLAIM + "custom") or {}
+    name = body.get("name") or " ".join(
+        part for part in (body.get("given_name"), body.get("family_name")) if part
+    )
+    return LaunchContext(
+        registration_id=registration.id,
+        issuer=registration.issuer,
+        client_id=registration.client_id,
+        deployment_id=str(body.get(CLAIM + "deployment_id", "")),
+        message_type=str(body.get(CLAIM + "message_type", "")),
+        subject=str(body["sub"]) if body.get("sub") else None,
+        roles=tuple(str(role) for role in body.get(CLAIM + "roles") or ()),
+        name=name or None,
+        email=str(body["email"]).strip().lower() if body.get("email") else None,
+        context_id=str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
+        context_title=str(context.get("title") or "") or None
+        if isinstance(context, dict)
+        else None,
+        resource_link_id=str(resource_link.get("id"))
+        if isinstance(resource_link, dict) and resource_link.get("id")
+        else None,
+        product_family=str(platform.get("product_family_code"))
+        if isinstance(platform, dict) and platform.get("product_family_code")
+        else None,
+        custom={str(key): str(value) for key, value in custom.items()}
+        if isinstance(custom, dict)
+        else {},
+        claims=dict(body),
+    )
+
+
+class LtiAdapter:
+    """Everything LTI login and launch need, built once per process by the composition root."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        launch_url: str,
+        deployment_seen: Callable[[str, str], Any],
+        http: requests.Session | None = None,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._launch_url = launch_url
+        self._deployment_seen = deployment_seen
+        self.http = http or requests.Session()
+        self.http.headers.setdefault("User-Agent", "credbridge (LTI 1.3 tool)")
+        self.keys = KeySetCache(self.http)
+
+    def registration_for(self, issuer: object, client_id: object) -> PlatformRegistration:
+        if not isinstance(issuer, str) or not issuer:
+            raise LaunchRefusedError("The request names no issuer (iss).")
+        with self._uow() as uow:
+            if client_id:
+                found = uow.platforms.find(issuer, str(client_id))
+                if found is None:
+                    raise LaunchRefusedError(
+                        f"No platform is registered for issuer {issuer} and client_id {client_id}. "
+                        "An administrator registers it with 'credbridge platform add'.",
+                        status=403,
+                    )
+                return found
+            candidates = uow.platforms.for_issuer(issuer)
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise LaunchRefusedError(
+                f"No platform is registered for issuer {issuer}. An administrator registers it "
+                "with 'credbridge platform add'.",
+                status=403,
+            )
+        raise LaunchRefusedError(
+            f"Several platforms share issuer {issuer}; the login must name its client_id."
+        )
+
+    def login(self, params: Mapping[str, str]) -> LoginRedirect:
+        """Answer an OIDC third-party login: remember state and nonce, send to the platform."""
+        login_hint = params.get("login_hint", "")
+        if not login_hint:
+            raise LaunchRefusedError("The login request has no login_hint.")
+        target = params.get("target_link_uri", "")
+        if target and not target.startswith(self._launch_url.rsplit("/lti/", 1)[0]):
+            raise LaunchRefusedError("The login's target_link_uri is not this tool.")
+        registration = self.registration_for(params.get("iss"), params.get("client_id"))
+        state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = self._clock.now()
+        with self._uow() as uow:
+            uow.launch_states.add_login(
+                PendingLogin(state, nonce, registration.id, now + LOGIN_LIFETIME), created_at=now
+            )
+            uow.launch_states.purge_expired(now)
+            uow.commit()
+        query = {
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "prompt": "none",
+            "client_id": registration.client_id,
+            "redirect_uri": self._launch_url,
+            "login_hint": login_hint,
+            "state": state,
+            "nonce": nonce,
+        }
+        if params.get("lti_message_hint"):
+            query["lti_message_hint"] = params["lti_message_hint"]
+        separator = "&" if "?" in registration.auth_login_url else "?"
+        return LoginRedirect(f"{registration.auth_login_url}{separator}{urlencode(query)}", state)
+
+    def take_login(self, state: str) -> PendingLogin:
+        with self._uow() as uow:
+            login = uow.launch_states.take_login(state, self._clock.now())
+            uow.commit()
+        if login is None:
+            raise LaunchRefusedError(
+                "This launch has expired or was already used. "
+                "Open the tool again from your course.",
+                status=401,
+            )
+        return login
+
+    def consume_nonce(self, issuer: str, nonce: str, exp: object) -> None:
+        now = self._clock.now()
+        expires = (
+            datetime.fromtimestamp(float(exp), UTC) + timedelta(seconds=LEEWAY_SECONDS)
+            if isinstance(exp, int | float)
+            else now + LOGIN_LIFETIME
+        )
+        with self._uow() as uow:
+            fresh = uow.launch_states.consume_nonce(
+                issuer, nonce, now, max(expires, now + LOGIN_LIFETIME)
+            )
+            uow.commit()
+        if not fresh:
+            raise LaunchRefusedError(
+                "This id_token was already used (a replayed launch).", status=401
+            )
+
+    def check_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
+        deployment = self._deployment_seen(registration.id, deployment_id)
+        if deployment.status is DeploymentStatus.APPROVED:
+            return
+        if deployment.status is DeploymentStatus.PENDING:
+            raise LaunchRefusedError(
+                f"This installation of credbridge (deployment {deployment_id}) is waiting for an "
+                "administrator's approval. Ask your credbridge administrator to approve it under "
+                "Admin › Platforms, then launch again.",
+                status=403,
+            )
+        raise LaunchRefusedError(
+            f"Deployment {deployment_id} has been refused by an administrator.", status=403
+        )
+
+    def launch(self, params: Mapping[str, str], *, secure: bool) -> LaunchContext:
+        """Validate a launch POST (id_token + state) and return its plain context."""
+        launch = _Launch(self, params, secure)
+        launch.validate()
+        return launch.context()

@@ -1,0 +1,131 @@
+"""Turn a validated LTI launch into a signed-in person with roles.
+
+People are matched by their LTI subject per platform issuer; a first launch creates them, in an
+organisation that stands for the registration until rosters place them in their school. Roles
+from the launch are added (never removed: an admin's grants stay) for the launch's course.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lti_tool.domain.errors import ConflictError
+from lti_tool.domain.lti import LaunchContext
+from lti_tool.domain.lti_roles import map_roles
+from lti_tool.domain.model import ExternalIdentity, Organization, Person, RoleAssignment, new_id
+from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
+from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from lti_tool.services.common import record
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    person_id: str
+    created: bool
+    roles: frozenset[Role]
+
+
+def _display_name(context: LaunchContext) -> str:
+    if context.name:
+        return context.name
+    if context.email:
+        return context.email
+    return f"LMS user {(context.subject or '?')[:8]}"
+
+
+class LaunchService:
+    """Signs people in from LTI launches."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+
+    def sign_in(self, context: LaunchContext) -> SignedIn:
+        """Find or create the person behind a launch and grant the roles it carries."""
+        try:
+            return self._sign_in(context)
+        except ConflictError:
+            # Two first launches of the same person at once: the other one created them.
+            return self._sign_in(context)
+
+    @staticmethod
+    def _organization(uow: UnitOfWork, context: LaunchContext) -> Organization:
+        slug = f"lti-{context.registration_id}"
+        organization = uow.people.organization_by_slug(slug)
+        if organization is None:
+            registration = uow.platforms.get(context.registration_id)
+            organization = Organization(
+                new_id(), registration.name, OrganizationKind.DISTRICT, None, slug
+            )
+            uow.people.add_organization(organization)
+        return organization
+
+    def _sign_in(self, context: LaunchContext) -> SignedIn:
+        subject = context.subject or ""
+        now = self._clock.now()
+        with self._uow() as uow:
+            organization = self._organization(uow, context)
+            person = uow.people.find_by_identity(IdentityKind.LTI_SUBJECT, context.issuer, subject)
+            created = person is None
+            if person is None:
+                person = Person(new_id(), _display_name(context), context.email, organization.id)
+                uow.people.add_person(person)
+                uow.people.add_identity(
+                    ExternalIdentity(person.id, IdentityKind.LTI_SUBJECT, context.issuer, subject)
+                )
+                if context.email and not uow.people.find_by_identity(
+                    IdentityKind.EMAIL, "", context.email
+                ):
+                    uow.people.add_identity(
+                        ExternalIdentity(person.id, IdentityKind.EMAIL, "", context.email)
+                    )
+                record(
+                    uow,
+                    now,
+                    person.id,
+                    "person",
+                    person.id,
+                    "create",
+                    None,
+                    None,
+                    f"first LTI launch from {context.issuer}",
+                )
+            held = {
+                (assignment.role, assignment.organization_id, assignment.context_id)
+                for assignment in uow.people.roles_of(person.id)
+            }
+            for role in sorted(map_roles(context.roles)):
+                if (role, organization.id, context.context_id) not in held:
+                    uow.people.add_role(
+                        RoleAssignment(person.id, role, organization.id, context.context_id)
+                    )
+                    record(
+                        uow,
+                        now,
+                        None,
+                        "person",
+                        person.id,
+                        "grant_role",
+                        None,
+                        role.value,
+                        f"from LTI roles in course {context.context_id or '(none)'}",
+                    )
+            if context.product_family:
+                registration = uow.platforms.get(context.registration_id)
+                if registration.product_family != context.product_family:
+                    registration.product_family = context.product_family
+                    uow.platforms.save(registration)
+            record(
+                uow,
+                now,
+                person.id,
+                "person",
+                person.id,
+                "lti_launch",
+                None,
+                None,
+                f"{context.message_type} in {context.context_title or context.context_id or '-'}",
+            )
+            uow.commit()
+            roles = frozenset(item.role for item in uow.people.roles_of(person.id))
+        return SignedIn(person.id, created, roles)

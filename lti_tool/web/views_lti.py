@@ -1,0 +1,78 @@
+"""LTI 1.3 endpoints the platform calls: OIDC login initiation and the launch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+
+from lti_tool.lti.launch import LaunchRefusedError, LtiAdapter
+from lti_tool.platforms.canvas import developer_key_config
+from lti_tool.services.launch import LaunchService
+from lti_tool.web.auth import container
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+DEEP_LINKING = "LtiDeepLinkingRequest"
+
+
+def adapter() -> LtiAdapter:
+    return container().lti
+
+
+def launch_service() -> LaunchService:
+    return container().launches
+
+
+def _params() -> dict[str, str]:
+    merged = dict(request.args.items())
+    merged.update(request.form.items())
+    return merged
+
+
+def _refused(error: LaunchRefusedError) -> Any:
+    from lti_tool.web.app import problem
+
+    current_app.logger.info("LTI request refused: %s", error.message)
+    return problem(error.status, "This launch was refused", error.message)
+
+
+@bp.get("/config/canvas.json")
+def canvas_config() -> Any:
+    """The Canvas developer key JSON configuration (paste its URL into Canvas)."""
+    return jsonify(developer_key_config(container().settings.base_url))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """OIDC third-party initiated login: send the browser to the platform's auth endpoint."""
+    try:
+        answer = adapter().login(_params())
+    except LaunchRefusedError as error:
+        return _refused(error)
+    return redirect(answer.url, code=302)
+
+
+@bp.post("/launch")
+def launch() -> Any:
+    """The platform posts id_token and state here; a valid launch signs the person in."""
+    try:
+        context = adapter().launch(_params(), secure=request.is_secure)
+    except LaunchRefusedError as error:
+        return _refused(error)
+    signed_in = launch_service().sign_in(context)
+    session.clear()
+    session.permanent = True
+    session["person_id"] = signed_in.person_id
+    session["lti"] = {
+        "registration_id": context.registration_id,
+        "deployment_id": context.deployment_id,
+        "context_id": context.context_id,
+        "resource_link_id": context.resource_link_id,
+        "message_type": context.message_type,
+    }
+    credential = context.custom.get("credential")
+    if credential:
+        return redirect(url_for("teacher.credential", slug=credential))
+    if context.message_type == DEEP_LINKING:
+        return redirect(url_for("teacher.catalog"))
+    return redirect(url_for("teacher.home"))

@@ -1,0 +1,599 @@
+"""A fake LTI 1.3 platform (an LMS): a real werkzeug server on 127.0.0.1 that signs launches.
+
+It plays the platform's side of DOMAIN.md §2: the OIDC authorization endpoint (``/auth``), its
+JWKS (``/jwks``), the OAuth2 token endpoint (``/token``: client credentials with a JWT client
+assertion verified against the tool's JWKS), NRPS (``/nrps/<context>``: paged, capped at 50 like
+Canvas), AGS (``/ags/<context>/lineitems``, ``.../<id>/scores``: 422 for a non-learner like
+Canvas) and ``/deep_link_return``. What it receives is recorded in public lists for assertions.
+``launch``/``authorize``/``complete`` (from :class:`~tests.fakes.lms_tokens.OidcLaunchDriver`)
+drive the OIDC flow against a tool reached through ``requests.Session`` or
+:class:`FlaskToolClient`::
+
+    with FakePlatform() as lms, requests.Session() as browser:
+        lms.register_tool("client-a", "dep-1", f"{tool}/lti/login", [f"{tool}/lti/launch"],
+                          f"{tool}/lti/jwks")
+        # the tool's side: issuer=lms.issuer, auth_login_url=lms.auth_url,
+        # auth_token_url=lms.token_url, key_set_url=lms.jwks_url
+        result = lms.launch(browser, "client-a", launch_preset="student")
+        refused = lms.launch(browser, "client-a", launch_preset="wrong_kid")
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Self, Unpack
+from urllib.parse import urlencode
+
+import requests
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from tests.fakes.lms_tokens import (
+    ALL_SCOPES,
+    CERTIFICATION_INVALID,
+    CERTIFICATION_VALID,
+    DEFAULT_CONTEXT,
+    PRESETS,
+    ROLE_LEARNER,
+    SCOPE_LINEITEM,
+    SCOPE_LINEITEM_READONLY,
+    SCOPE_NRPS,
+    SCOPE_SCORE,
+    AuthGrant,
+    AuthRecord,
+    ClaimOptions,
+    FlaskToolClient,
+    LaunchFlowError,
+    LaunchResult,
+    OidcLaunchDriver,
+    SigningKey,
+    TokenRefused,
+    auto_post_page,
+    build_claims,
+    check_deep_link_response,
+    sign,
+    verify_tool_jwt,
+)
+
+__all__ = ["CERTIFICATION_INVALID", "CERTIFICATION_VALID", "PRESETS", "AuthGrant", "AuthRecord"]
+__all__ += ["FakePlatform", "FlaskToolClient", "LaunchFlowError", "LaunchResult", "SigningKey"]
+
+NRPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+NRPS_PAGE_CAP = 50  # Canvas caps NRPS pages at 50 members, silently
+NRPS_DEFAULT_LIMIT = 10
+LEARNER_ROLES = frozenset({ROLE_LEARNER, "Learner"})
+ACTIVITY = frozenset({"Initialized", "Started", "InProgress", "Submitted", "Completed"})
+GRADING = frozenset({"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"})
+KeySet = Mapping[str, Any]
+
+
+@dataclass
+class ToolRegistration:
+    """A tool as registered on the platform (one client_id; Canvas: one per institution)."""
+
+    client_id: str
+    deployment_id: str
+    login_url: str
+    redirect_uris: tuple[str, ...]
+    jwks_url: str
+    jwks: KeySet | Callable[[], KeySet] | None = None  # instead of fetching jwks_url
+
+
+@dataclass
+class FakeContext:
+    """A course: its roster (NRPS member dicts) and its AGS line items."""
+
+    id: str
+    title: str
+    label: str
+    client_id: str | None = None  # when set, only this client's tokens may read or grade it
+    members: list[dict[str, Any]] = field(default_factory=list)
+    line_items: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class IssuedToken:
+    client_id: str
+    access_token: str
+    scopes: tuple[str, ...]
+    expires_at: float
+    assertion: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request to ``/token``, a service or ``/deep_link_return``, with what was answered."""
+
+    method: str
+    path: str
+    status: int
+    client_id: str | None
+    headers: Mapping[str, str]
+    body: Any
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRecord:
+    client_id: str
+    context_id: str
+    line_item_id: str
+    body: Mapping[str, Any]
+
+    @property
+    def user_id(self) -> str:
+        return str(self.body["userId"])
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str, body: Any = None) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+        self.body = body if body is not None else {"errors": {"message": message}}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log(self, type: str, message: str, *args: Any) -> None:
+        return
+
+
+def _json(body: Any, status: int = 200, content_type: str = "application/json") -> Response:
+    return Response(json.dumps(body), status=status, content_type=content_type)
+
+
+def _oauth_error(code: str, description: str) -> _Refused:
+    return _Refused(400, description, {"error": code, "error_description": description})
+
+
+class FakePlatform(OidcLaunchDriver):
+    """The fake LMS; ``start()``/``stop()`` or ``with FakePlatform() as lms:``.
+
+    ``issuer`` is the base URL plus ``issuer_path``; several tools (client_ids) may register
+    under it, as Canvas has one issuer for every institution. ``token_audience`` is an extra
+    ``aud`` the token endpoint accepts besides its own URL.
+    """
+
+    def __init__(
+        self,
+        issuer_path: str = "",
+        product_family_code: str = "canvas",
+        token_audience: str | None = None,
+    ) -> None:
+        self.issuer_path = issuer_path
+        self.product_family_code = product_family_code
+        self.token_audience = token_audience
+        self.base_url = self.issuer = self.jwks_url = self.auth_url = self.token_url = ""
+        self.deep_link_return_url = ""  # these addresses are set by start()
+        self.keys: list[SigningKey] = [SigningKey.generate()]
+        self.registrations: dict[str, ToolRegistration] = {}
+        self.contexts: dict[str, FakeContext] = {}
+        self.jwks_hits = 0
+        self.auth_requests: list[AuthRecord] = []
+        self.token_requests: list[Exchange] = []
+        self.tokens: dict[str, list[IssuedToken]] = {}
+        self.service_calls: list[Exchange] = []
+        self.line_items: list[dict[str, Any]] = []
+        self.scores: list[ScoreRecord] = []
+        self.deep_link_responses: list[Exchange] = []
+        self.deep_link_data: dict[str, set[str]] = {}
+        self._pending: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self._by_access_token: dict[str, IssuedToken] = {}
+        self._seen_jti: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        ags = "/ags/<context_id>/lineitems"
+        self._urls = Map(
+            [
+                Rule("/jwks", endpoint="jwks", methods=["GET"]),
+                Rule("/auth", endpoint="auth", methods=["GET", "POST"]),
+                Rule("/token", endpoint="token", methods=["POST"]),
+                Rule("/deep_link_return", endpoint="deep_link_return", methods=["POST"]),
+                Rule("/nrps/<context_id>", endpoint="nrps", methods=["GET"]),
+                Rule(ags, endpoint="lineitems", methods=["GET", "POST"]),
+                Rule(f"{ags}/<item_id>", endpoint="lineitem", methods=["GET"]),
+                Rule(f"{ags}/<item_id>/scores", endpoint="scores", methods=["POST"]),
+            ]
+        )
+
+    # -- lifecycle and addresses -------------------------------------------------------------
+
+    def start(self) -> Self:
+        if self._server is None:
+            self._server = make_server(
+                "127.0.0.1", 0, self.wsgi_app, threaded=True, request_handler=_QuietHandler
+            )
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name="fake-lms", daemon=True
+            )
+            self._thread.start()
+            self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+            self.issuer = self.base_url + self.issuer_path
+            self.jwks_url, self.auth_url = self.base_url + "/jwks", self.base_url + "/auth"
+            self.token_url = self.base_url + "/token"
+            self.deep_link_return_url = self.base_url + "/deep_link_return"
+        return self
+
+    def stop(self) -> None:
+        server, thread, self._server, self._thread = self._server, self._thread, None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- keys, tools, rosters ----------------------------------------------------------------
+
+    @property
+    def kid(self) -> str:
+        return self.keys[-1].kid
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [key.public_jwk() for key in self.keys]}
+
+    def rotate_key(self, drop_old: bool = False) -> str:
+        """Sign with a new key from now on; the JWKS keeps the old ones unless ``drop_old``."""
+        new = SigningKey.generate()
+        self.keys = [new] if drop_old else [*self.keys, new]
+        return new.kid
+
+    def register_tool(
+        self,
+        client_id: str,
+        deployment_id: str,
+        login_url: str,
+        redirect_uris: Sequence[str],
+        jwks_url: str,
+        *,
+        jwks: KeySet | Callable[[], KeySet] | None = None,
+    ) -> ToolRegistration:
+        registration = ToolRegistration(
+            client_id, deployment_id, login_url, tuple(redirect_uris), jwks_url, jwks
+        )
+        self.registrations[client_id] = registration
+        return registration
+
+    def add_context(
+        self, context_id: str, *, title: str = "", label: str = "", client_id: str | None = None
+    ) -> FakeContext:
+        context = self.contexts.setdefault(
+            context_id, FakeContext(context_id, title or context_id, label or context_id)
+        )
+        context.title, context.label = title or context.title, label or context.label
+        context.client_id = client_id or context.client_id
+        return context
+
+    def add_member(
+        self,
+        context_id: str,
+        user_id: str,
+        roles: Sequence[str] = (ROLE_LEARNER,),
+        *,
+        status: str = "Active",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Add a roster member; ``fields`` are NRPS member fields (name, email, ...)."""
+        member = {"user_id": user_id, "roles": list(roles), "status": status, **fields}
+        self.add_context(context_id).members.append(member)
+        return member
+
+    def expire_access_tokens(self, client_id: str | None = None) -> None:
+        for token in list(self._by_access_token.values()):
+            if client_id in (None, token.client_id):
+                token.expires_at = 0.0
+
+    # -- id_token ----------------------------------------------------------------------------
+
+    def id_token(
+        self,
+        client_id: str,
+        *,
+        nonce: str,
+        deployment_id: str | None = None,
+        target_link_uri: str | None = None,
+        deep_link_data: str | None = None,
+        header_overrides: Mapping[str, Any] | None = None,
+        sign_with: SigningKey | None = None,
+        raw: str | None = None,
+        **claims: Unpack[ClaimOptions],
+    ) -> str:
+        """A signed RS256 launch token (see :func:`build_claims` for ``claims``).
+
+        ``deployment_id`` and ``target_link_uri`` default to the registration's; a header
+        override of ``None`` drops that header; ``raw`` returns that text instead of a JWT.
+        """
+        if raw is not None:
+            return raw
+        registration = self.registrations.get(client_id)
+        if claims.get("message_type") == "LtiDeepLinkingRequest":
+            deep_link_data = deep_link_data or f"dl-{secrets.token_hex(6)}"
+            self.deep_link_data.setdefault(client_id, set()).add(deep_link_data)
+        context = claims.get("context", DEFAULT_CONTEXT)
+        if context is not None:
+            self.add_context(str(context["id"]), title=str(context.get("title", "")))
+        built = build_claims(
+            issuer=self.issuer,
+            client_id=client_id,
+            deployment_id=deployment_id or (registration.deployment_id if registration else ""),
+            nonce=nonce,
+            base_url=self.base_url,
+            target_link_uri=target_link_uri
+            or (registration.redirect_uris[0] if registration else self.base_url),
+            product_family_code=self.product_family_code,
+            deep_link_data=deep_link_data or "",
+            **claims,
+        )
+        return sign(built, sign_with or self.keys[-1], header_overrides)
+
+    # -- the WSGI app ------------------------------------------------------------------------
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        try:
+            endpoint, args = self._urls.bind_to_environ(environ).match()
+            response = getattr(self, f"_on_{endpoint}")(request, **args)
+        except HTTPException as error:
+            response = error.get_response(environ)
+        return response(environ, start_response)
+
+    def _on_jwks(self, request: Request) -> Response:
+        with self._lock:
+            self.jwks_hits += 1
+        return _json(self.jwks())
+
+    def _on_auth(self, request: Request) -> Response:
+        params = request.values.to_dict()
+        try:
+            id_token = self._authorize(params)
+        except _Refused as refused:
+            self.auth_requests.append(AuthRecord(params, 400, refused.message))
+            return Response(refused.message, status=400, content_type="text/plain")
+        self.auth_requests.append(AuthRecord(params, 200, None, id_token))
+        page = auto_post_page(
+            params["redirect_uri"], {"id_token": id_token, "state": params["state"]}
+        )
+        return Response(page, content_type="text/html")
+
+    def _authorize(self, params: Mapping[str, str]) -> str:
+        expected = {"response_type": "id_token", "response_mode": "form_post", "prompt": "none"}
+        for name, value in expected.items():
+            if params.get(name) != value:
+                raise _Refused(400, f"{name} must be {value!r}, got {params.get(name)!r}")
+        if "openid" not in params.get("scope", "").split():
+            raise _Refused(400, f"scope must be 'openid', got {params.get('scope')!r}")
+        for name in ("client_id", "redirect_uri", "login_hint", "state", "nonce"):
+            if not params.get(name):
+                raise _Refused(400, f"missing {name}")
+        registration = self.registrations.get(params["client_id"])
+        if registration is None:
+            raise _Refused(400, f"unknown client_id {params['client_id']!r}")
+        if params["redirect_uri"] not in registration.redirect_uris:
+            raise _Refused(400, f"redirect_uri {params['redirect_uri']!r} is not registered")
+        pending = self._pending.get(params["login_hint"])
+        if pending is None or pending[0] != registration.client_id:
+            raise _Refused(400, "login_hint was not issued by this platform for this client")
+        if params.get("lti_message_hint", "") != pending[1]:
+            raise _Refused(400, "lti_message_hint must be echoed unchanged")
+        return self.id_token(registration.client_id, nonce=params["nonce"], **pending[2])
+
+    def _on_token(self, request: Request) -> Response:
+        form = request.form.to_dict()
+        headers = dict(request.headers)
+        try:
+            token = self._grant_token(form)
+        except _Refused as refused:
+            exchange = Exchange("POST", "/token", 400, None, headers, form, refused.message)
+            self.token_requests.append(exchange)
+            return _json(refused.body, 400)
+        self.token_requests.append(Exchange("POST", "/token", 200, token.client_id, headers, form))
+        body = {"access_token": token.access_token, "token_type": "Bearer", "expires_in": 3600}
+        return _json({**body, "scope": " ".join(token.scopes)})
+
+    def _grant_token(self, form: Mapping[str, str]) -> IssuedToken:
+        if form.get("grant_type") != "client_credentials":
+            raise _oauth_error("unsupported_grant_type", "grant_type must be client_credentials")
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            raise _oauth_error("invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}")
+        audiences = [self.token_url, *([self.token_audience] if self.token_audience else [])]
+        claims = self._verify_tool_jwt(form.get("client_assertion", ""), audiences, ("jti", "sub"))
+        client_id = str(claims["iss"])
+        if claims["sub"] != client_id:
+            raise _oauth_error("invalid_client", "client assertion sub must equal iss (client_id)")
+        scopes = tuple(form.get("scope", "").split())
+        if not scopes or any(scope not in ALL_SCOPES for scope in scopes):
+            raise _oauth_error("invalid_scope", f"unknown or missing scope: {form.get('scope')!r}")
+        with self._lock:
+            if (client_id, claims["jti"]) in self._seen_jti:
+                raise _oauth_error("invalid_client", f"jti {claims['jti']!r} was already used")
+            self._seen_jti.add((client_id, claims["jti"]))
+            token = IssuedToken(
+                client_id, secrets.token_urlsafe(24), scopes, time.time() + 3600, claims
+            )
+            self.tokens.setdefault(client_id, []).append(token)
+            self._by_access_token[token.access_token] = token
+        return token
+
+    def _verify_tool_jwt(
+        self, token: str, audiences: Sequence[str], required: Sequence[str]
+    ) -> dict[str, Any]:
+        try:
+            return verify_tool_jwt(
+                token, self._tool_key_set, audiences=audiences, required=required
+            )
+        except TokenRefused as error:
+            raise _oauth_error("invalid_client", str(error)) from error
+
+    def _tool_key_set(self, client_id: str) -> Mapping[str, Any]:
+        registration = self.registrations.get(client_id)
+        if registration is None:
+            raise TokenRefused(f"unknown client (iss) {client_id!r}")
+        if registration.jwks is not None:
+            return registration.jwks() if callable(registration.jwks) else registration.jwks
+        try:
+            key_set: Mapping[str, Any] = requests.get(registration.jwks_url, timeout=10).json()
+        except (requests.RequestException, ValueError) as error:
+            raise TokenRefused(f"cannot read the tool's JWKS: {error}") from error
+        return key_set
+
+    def _on_deep_link_return(self, request: Request) -> Response:
+        form = request.form.to_dict()
+        claims: dict[str, Any] = {}
+        try:
+            claims = self._verify_tool_jwt(form.get("JWT", ""), [self.issuer], ("nonce",))
+            client_id = str(claims["iss"])
+            check_deep_link_response(
+                claims,
+                deployment_id=self.registrations[client_id].deployment_id,
+                data_sent=self.deep_link_data.get(client_id, set()),
+            )
+        except (_Refused, TokenRefused) as refused:
+            exchange = Exchange("POST", request.path, 400, None, form, claims, str(refused))
+            self.deep_link_responses.append(exchange)
+            return Response(str(refused), status=400, content_type="text/plain")
+        exchange = Exchange("POST", request.path, 200, str(claims["iss"]), form, claims)
+        self.deep_link_responses.append(exchange)
+        return Response("<p>Content selected</p>", content_type="text/html")
+
+    # -- services (NRPS, AGS) ----------------------------------------------------------------
+
+    def _service(
+        self,
+        request: Request,
+        context_id: str,
+        scopes: Sequence[str],
+        run: Callable[[FakeContext, IssuedToken, Any], Response],
+    ) -> Response:
+        auth_scheme, _, access_token = request.headers.get("Authorization", "").partition(" ")
+        token = self._by_access_token.get(access_token)
+        body = request.get_json(silent=True, force=True)
+        try:
+            if auth_scheme.lower() != "bearer" or token is None or token.expires_at < time.time():
+                raise _Refused(401, "a valid Bearer access token is required")
+            if not set(scopes) & set(token.scopes):
+                raise _Refused(403, f"the access token lacks one of the scopes {list(scopes)}")
+            context = self.contexts.get(context_id)
+            if context is None:
+                raise _Refused(404, f"no context {context_id!r}")
+            if context.client_id not in (None, token.client_id):
+                raise _Refused(403, f"context {context_id!r} belongs to another client")
+            response = run(context, token, body)
+            error = None
+        except _Refused as refused:
+            response, error = _json(refused.body, refused.status), refused.message
+        path, client_id = request.full_path.rstrip("?"), token.client_id if token else None
+        headers = dict(request.headers)
+        call = Exchange(request.method, path, response.status_code, client_id, headers, body, error)
+        self.service_calls.append(call)
+        return response
+
+    def _on_nrps(self, request: Request, context_id: str) -> Response:
+        def run(context: FakeContext, token: IssuedToken, body: Any) -> Response:
+            if NRPS_MEDIA not in request.headers.get("Accept", ""):
+                raise _Refused(406, f"Accept must name {NRPS_MEDIA}")
+            try:
+                limit = int(request.args.get("limit", NRPS_DEFAULT_LIMIT))
+                page = int(request.args.get("page", 1))
+            except ValueError as error:
+                raise _Refused(400, "limit and page must be integers") from error
+            limit = max(1, min(limit, NRPS_PAGE_CAP))
+            role = request.args.get("role")
+            members = [m for m in context.members if role is None or role in m["roles"]]
+            start = (page - 1) * limit
+            container = {
+                "id": request.url,
+                "context": {"id": context.id, "label": context.label, "title": context.title},
+                "members": members[start : start + limit],
+            }
+            response = _json(container, content_type=NRPS_MEDIA)
+            if start + limit < len(members):
+                query = urlencode({**request.args.to_dict(), "limit": limit, "page": page + 1})
+                response.headers["Link"] = f'<{self.base_url}{request.path}?{query}>; rel="next"'
+            return response
+
+        return self._service(request, context_id, (SCOPE_NRPS,), run)
+
+    def _on_lineitems(self, request: Request, context_id: str) -> Response:
+        def run(context: FakeContext, token: IssuedToken, body: Any) -> Response:
+            if request.method == "GET":
+                filters = ("resourceLinkId", "resourceId", "tag")
+                wanted = {k: v for k, v in request.args.items() if k in filters}
+                items = context.line_items.values()
+                found = [i for i in items if all(i.get(k) == v for k, v in wanted.items())]
+                return _json(found, content_type=LINEITEMS_MEDIA)
+            if SCOPE_LINEITEM not in token.scopes:
+                raise _Refused(403, f"creating a line item needs the scope {SCOPE_LINEITEM}")
+            _require_media(request, LINEITEM_MEDIA)
+            if not isinstance(body, dict) or not body.get("label"):
+                raise _Refused(400, "a line item needs a label")
+            if not isinstance(body.get("scoreMaximum"), int | float) or body["scoreMaximum"] <= 0:
+                raise _Refused(400, "a line item needs a positive scoreMaximum")
+            item_id = str(len(self.line_items) + 1)
+            url = f"{self.base_url}/ags/{context.id}/lineitems/{item_id}"
+            item = {**body, "id": url}
+            context.line_items[item_id] = item
+            self.line_items.append(item)
+            return _json(item, 201, LINEITEM_MEDIA)
+
+        scopes = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY)
+        return self._service(request, context_id, scopes, run)
+
+    def _on_lineitem(self, request: Request, context_id: str, item_id: str) -> Response:
+        def run(context: FakeContext, token: IssuedToken, body: Any) -> Response:
+            if item_id not in context.line_items:
+                raise _Refused(404, f"no line item {item_id!r}")
+            return _json(context.line_items[item_id], content_type=LINEITEM_MEDIA)
+
+        scopes = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY)
+        return self._service(request, context_id, scopes, run)
+
+    def _on_scores(self, request: Request, context_id: str, item_id: str) -> Response:
+        def run(context: FakeContext, token: IssuedToken, body: Any) -> Response:
+            _require_media(request, SCORE_MEDIA)
+            if item_id not in context.line_items:
+                raise _Refused(404, f"no line item {item_id!r}")
+            if not isinstance(body, dict) or not all(
+                body.get(k) for k in ("userId", "timestamp", "activityProgress", "gradingProgress")
+            ):
+                raise _Refused(400, "userId, timestamp, activityProgress, gradingProgress needed")
+            if body["activityProgress"] not in ACTIVITY or body["gradingProgress"] not in GRADING:
+                raise _Refused(400, "unknown activityProgress or gradingProgress")
+            if "scoreGiven" in body and "scoreMaximum" not in body:
+                raise _Refused(400, "scoreGiven needs scoreMaximum")
+            learner = any(
+                m["user_id"] == body["userId"]
+                and m.get("status", "Active") == "Active"
+                and LEARNER_ROLES & set(m["roles"])
+                for m in context.members
+            )
+            if not learner:  # Canvas: a score for a non-student is unprocessable
+                message = "User not found in course or is not a student"
+                raise _Refused(
+                    422, message, {"errors": {"type": "unprocessable_entity", "message": message}}
+                )
+            self.scores.append(ScoreRecord(token.client_id, context.id, item_id, body))
+            result = f"{context.line_items[item_id]['id']}/results/{body['userId']}"
+            return _json({"resultUrl": result})
+
+        return self._service(request, context_id, (SCOPE_SCORE,), run)
+
+
+def _require_media(request: Request, media_type: str) -> None:
+    if request.mimetype != media_type:
+        raise _Refused(415, f"Content-Type must be {media_type}, got {request.mimetype!r}")
