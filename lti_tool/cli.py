@@ -10,20 +10,14 @@ from pathlib import Path
 
 import click
 
-from lti_tool.bootstrap import build
 from lti_tool.cli_keys import keys
 from lti_tool.cli_platforms import platform
+from lti_tool.cli_support import command_container, settings_or_exit
 from lti_tool.clock import ShiftableClock
 from lti_tool.domain.catalog import parse_catalog
 from lti_tool.domain.errors import ValidationError
-from lti_tool.settings import Settings, SettingsError, load_settings
 
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+_settings = settings_or_exit
 
 
 @click.group()
@@ -83,7 +77,8 @@ def catalog_import(path: Path, as_json: bool) -> None:
     except ValidationError as error:
         lines = "\n".join(f"  {path}: {problem}" for problem in error.problems)
         raise click.ClickException(f"{error.message}:\n{lines}") from error
-    report = build(_settings()).catalog.import_document(document)
+    with command_container() as container:
+        report = container.catalog.import_document(document)
     if as_json:
         click.echo(json.dumps(report.__dict__, indent=2))
     else:
@@ -112,7 +107,8 @@ def demo(catalog_path: Path | None) -> None:
             "repository folder or pass --catalog PATH."
         )
     clock = ShiftableClock()
-    report = load_demo(build(settings, clock=clock), clock, catalog_file)
+    with command_container(settings, clock=clock) as container:
+        report = load_demo(container, clock, catalog_file)
     if not report.loaded:
         click.echo("The demo district is already loaded: nothing to do.")
         return

@@ -8,23 +8,15 @@ from datetime import datetime
 
 import click
 
-from lti_tool.bootstrap import build
+from lti_tool.cli_support import command_container
 from lti_tool.domain.lti import ToolKeyState
 from lti_tool.lti.keys import ToolKeyService
-from lti_tool.settings import SettingsError, load_settings
 
 
 @contextmanager
 def _service() -> Iterator[ToolKeyService]:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
-    container = build(settings)
-    try:
+    with command_container() as container:
         yield container.tool_keys
-    finally:
-        container.engine.dispose()
 
 
 def _when(moment: datetime | None) -> str:

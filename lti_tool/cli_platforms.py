@@ -12,11 +12,10 @@ from typing import Any
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from lti_tool.bootstrap import build
+from lti_tool.cli_support import command_container
 from lti_tool.domain.errors import DomainError, NotFoundError, ValidationError
 from lti_tool.domain.lti import Deployment
 from lti_tool.services.platforms import OPERATOR, PlatformService, RegistrationSummary
-from lti_tool.settings import SettingsError, load_settings
 
 OPTION_OF_FIELD = {
     "name": "--name",
@@ -54,23 +53,17 @@ def _refusal(error: DomainError) -> click.ClickException:
 @contextmanager
 def _service() -> Iterator[tuple[PlatformService, str]]:
     """The service and the tool's base URL; domain errors become one clear message."""
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
-    container = build(settings)
-    try:
-        yield container.platforms, settings.base_url.rstrip("/")
-    except DomainError as error:
-        raise _refusal(error) from error
-    except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
-        raise click.ClickException(
-            f"The database refused the command ({reason}). Is it running, and migrated with "
-            "'credbridge db upgrade'?"
-        ) from error
-    finally:
-        container.engine.dispose()
+    with command_container() as container:
+        try:
+            yield container.platforms, container.settings.base_url.rstrip("/")
+        except DomainError as error:
+            raise _refusal(error) from error
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise click.ClickException(
+                f"The database refused the command ({reason}). Is it running, and migrated "
+                "with 'credbridge db upgrade'?"
+            ) from error
 
 
 def _key_set(path: Path) -> dict[str, Any]:

@@ -1,0 +1,32 @@
+"""What every ``credbridge`` command needs: settings or a clear message, and a container that
+is closed when the command ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from lti_tool.bootstrap import Container, build
+from lti_tool.settings import Settings, SettingsError, load_settings
+
+
+def settings_or_exit() -> Settings:
+    """The environment's settings; a configuration that must not start is a message, not a trace."""
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@contextmanager
+def command_container(settings: Settings | None = None, **parts: Any) -> Iterator[Container]:
+    """The wired application for one command; its connections are closed afterwards."""
+    container = build(settings or settings_or_exit(), **parts)
+    try:
+        yield container
+    finally:
+        container.lti.http.close()
+        container.engine.dispose()
