@@ -13,6 +13,7 @@ from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.uow import SqlUnitOfWorkFactory
+from lti_tool.lti.deep_linking import DeepLinkResponder
 from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
@@ -55,6 +56,7 @@ class Container:
     lti: LtiAdapter
     """One per process: it caches platform key sets."""
     launches: LaunchService
+    deep_links: DeepLinkResponder
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -97,6 +99,7 @@ def build(
     )
     box = SecretBox.from_settings(settings)
     platforms = PlatformService(uow_factory, clock)
+    tool_keys = ToolKeyService(uow_factory, clock, box)
     return Container(
         settings=settings,
         engine=engine,
@@ -112,7 +115,7 @@ def build(
         decisions=DecisionService(uow_factory, clock, policy),
         audit=AuditService(uow_factory),
         secrets=box,
-        tool_keys=ToolKeyService(uow_factory, clock, box),
+        tool_keys=tool_keys,
         platforms=platforms,
         lti=LtiAdapter(
             uow_factory,
@@ -121,4 +124,5 @@ def build(
             deployment_seen=platforms.deployment_seen,
         ),
         launches=LaunchService(uow_factory, clock),
+        deep_links=DeepLinkResponder(tool_keys, clock, f"{settings.base_url}/lti/launch"),
     )

@@ -6,10 +6,13 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 
+from lti_tool.domain.roles import Role
+from lti_tool.lti.deep_linking import DeepLinkRequest
 from lti_tool.lti.launch import LaunchRefusedError, LtiAdapter
 from lti_tool.platforms.canvas import developer_key_config
 from lti_tool.services.launch import LaunchService
 from lti_tool.web.auth import container
+from lti_tool.web.views_deep_link import SESSION_KEY as DEEP_LINK_SESSION_KEY
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 DEEP_LINKING = "LtiDeepLinkingRequest"
@@ -29,9 +32,13 @@ def _params() -> dict[str, str]:
     return merged
 
 
-def _refused(error: LaunchRefusedError) -> Any:
-    from lti_tool.web.app import problem
+def problem(status: int, title: str, detail: str) -> Any:
+    from lti_tool.web.app import problem as render_problem
 
+    return render_problem(status, title, detail)
+
+
+def _refused(error: LaunchRefusedError) -> Any:
     current_app.logger.info("LTI request refused: %s", error.message)
     return problem(error.status, "This launch was refused", error.message)
 
@@ -70,9 +77,20 @@ def launch() -> Any:
         "resource_link_id": context.resource_link_id,
         "message_type": context.message_type,
     }
+    if context.message_type == DEEP_LINKING:
+        if not signed_in.roles & {Role.ASSESSOR, Role.ADMIN}:
+            return problem(
+                403,
+                "Only instructors add content",
+                "Adding credentials to a course needs an instructor or administrator "
+                "role in the LMS.",
+            )
+        try:
+            session[DEEP_LINK_SESSION_KEY] = DeepLinkRequest.from_launch(context).to_session()
+        except ValueError as error:
+            return _refused(LaunchRefusedError(str(error)))
+        return redirect(url_for("deep_link.choose"))
     credential = context.custom.get("credential")
     if credential:
         return redirect(url_for("teacher.credential", slug=credential))
-    if context.message_type == DEEP_LINKING:
-        return redirect(url_for("teacher.catalog"))
     return redirect(url_for("teacher.home"))

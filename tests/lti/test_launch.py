@@ -3,13 +3,10 @@ real id_tokens (DOMAIN.md §2: the 1EdTech certification cases)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 
-from lti_tool.bootstrap import Container, build
+from lti_tool.bootstrap import Container
 from lti_tool.domain.lti import DeploymentStatus
 from lti_tool.domain.roles import IdentityKind, Role
 from tests.fakes.lms import FakePlatform
@@ -20,61 +17,7 @@ from tests.fakes.lms_tokens import (
     ROLE_LEARNER,
     FlaskToolClient,
 )
-from tests.web.conftest import make_settings
-
-BASE = "http://127.0.0.1:8000"
-CLIENT = "credbridge-client-a"
-DEPLOYMENT = "deployment-1"
-
-
-@pytest.fixture
-def lms() -> Iterator[FakePlatform]:
-    with FakePlatform() as platform:
-        yield platform
-
-
-@pytest.fixture
-def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
-    built = build(make_settings(database_url, tmp_path / "instance", CREDBRIDGE_DEMO="0"))
-    yield built
-    built.lti.http.close()
-    built.engine.dispose()
-
-
-def register(
-    container: Container, lms: FakePlatform, client_id: str = CLIENT, **options: object
-) -> str:
-    lms.register_tool(
-        client_id,
-        DEPLOYMENT,
-        f"{BASE}/lti/login",
-        [f"{BASE}/lti/launch"],
-        f"{BASE}/.well-known/jwks.json",
-    )
-    registration = container.platforms.register(
-        name=f"Fake LMS ({client_id})",
-        issuer=lms.issuer,
-        client_id=client_id,
-        auth_login_url=lms.auth_url,
-        auth_token_url=lms.token_url,
-        key_set_url=lms.jwks_url,
-        deployment_ids=(DEPLOYMENT,),
-        **options,  # type: ignore[arg-type]
-    )
-    return registration.id
-
-
-@pytest.fixture
-def app(container: Container, lms: FakePlatform) -> Flask:
-    from lti_tool.web.app import create_app
-
-    register(container, lms)
-    return create_app(container=container)
-
-
-@pytest.fixture
-def tool(app: Flask) -> FlaskToolClient:
-    return FlaskToolClient(app.test_client())
+from tests.lti.conftest import BASE, CLIENT, register
 
 
 def people_count(container: Container) -> int:

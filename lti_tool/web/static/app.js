@@ -128,6 +128,9 @@
     });
   });
 
+  // Deep-linking answers go back to the LMS on their own; the button stays for no-script use.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });
+
   // Destructive actions ask first.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
