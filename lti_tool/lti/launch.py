@@ -371,7 +371,8 @@ class LtiAdapter:
         if not login_hint:
             raise LaunchRefusedError("The login request has no login_hint.")
         target = params.get("target_link_uri", "")
-        if target and not target.startswith(self._launch_url.rsplit("/lti/", 1)[0]):
+        tool_base = self._launch_url.rsplit("/lti/", 1)[0]
+        if target and target != tool_base and not target.startswith(tool_base + "/"):
             raise LaunchRefusedError("The login's target_link_uri is not this tool.")
         registration = self.registration_for(params.get("iss"), params.get("client_id"))
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)

@@ -151,3 +151,9 @@ def test_canvas_developer_key_configuration(tool: FlaskToolClient) -> None:
     assert config["oidc_initiation_url"] == f"{BASE}/lti/login"
     assert config["public_jwk_url"] == f"{BASE}/.well-known/jwks.json"
     assert tool.client.get(f"{BASE}/.well-known/jwks.json").get_json()["keys"]
+
+
+def test_a_login_aimed_at_another_tool_is_refused(tool: FlaskToolClient, lms: FakePlatform) -> None:
+    params = lms.login_params(CLIENT, target_link_uri=f"{BASE}.evil.example/lti/launch")
+    response = tool.get(f"{BASE}/lti/login", params=params)
+    assert response.status_code == 400 and "not this tool" in response.get_data(as_text=True)
