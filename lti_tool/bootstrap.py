@@ -16,6 +16,8 @@ from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.deep_linking import DeepLinkResponder
 from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
+from lti_tool.lti.nrps import NrpsClient
+from lti_tool.lti.service_tokens import ServiceTokenClient
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
 from lti_tool.services.audit import AuditService
 from lti_tool.services.catalog import CatalogService
@@ -57,6 +59,9 @@ class Container:
     """One per process: it caches platform key sets."""
     launches: LaunchService
     deep_links: DeepLinkResponder
+    service_tokens: ServiceTokenClient
+    """One per process: it caches service tokens per (issuer, client_id, token URL, scopes)."""
+    nrps: NrpsClient
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -100,6 +105,13 @@ def build(
     box = SecretBox.from_settings(settings)
     platforms = PlatformService(uow_factory, clock)
     tool_keys = ToolKeyService(uow_factory, clock, box)
+    lti = LtiAdapter(
+        uow_factory,
+        clock,
+        launch_url=f"{settings.base_url}/lti/launch",
+        deployment_seen=platforms.deployment_seen,
+    )
+    service_tokens = ServiceTokenClient(tool_keys, clock, lti.http)
     return Container(
         settings=settings,
         engine=engine,
@@ -117,12 +129,9 @@ def build(
         secrets=box,
         tool_keys=tool_keys,
         platforms=platforms,
-        lti=LtiAdapter(
-            uow_factory,
-            clock,
-            launch_url=f"{settings.base_url}/lti/launch",
-            deployment_seen=platforms.deployment_seen,
-        ),
+        lti=lti,
         launches=LaunchService(uow_factory, clock),
         deep_links=DeepLinkResponder(tool_keys, clock, f"{settings.base_url}/lti/launch"),
+        service_tokens=service_tokens,
+        nrps=NrpsClient(service_tokens, lti.http),
     )
