@@ -13,6 +13,7 @@ from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.uow import SqlUnitOfWorkFactory
+from lti_tool.lti.ags import AgsClient
 from lti_tool.lti.deep_linking import DeepLinkResponder
 from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
@@ -62,6 +63,7 @@ class Container:
     service_tokens: ServiceTokenClient
     """One per process: it caches service tokens per (issuer, client_id, token URL, scopes)."""
     nrps: NrpsClient
+    ags: AgsClient
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -134,4 +136,5 @@ def build(
         deep_links=DeepLinkResponder(tool_keys, clock, f"{settings.base_url}/lti/launch"),
         service_tokens=service_tokens,
         nrps=NrpsClient(service_tokens, lti.http),
+        ags=AgsClient(service_tokens, lti.http, clock),
     )

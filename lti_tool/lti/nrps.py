@@ -19,8 +19,6 @@ import requests
 
 from lti_tool.domain.lti import PlatformRegistration
 from lti_tool.lti.service_tokens import (
-    TIMEOUT_SECONDS,
-    USER_AGENT,
     ServiceError,
     ServiceTokenClient,
 )
@@ -142,32 +140,18 @@ class NrpsClient:
 
     def _get(self, registration: PlatformRegistration, url: str) -> requests.Response:
         """One page; a 401 drops the token and tries that page once more with a new one."""
-        scopes = (NRPS_SCOPE,)
-        for attempt in (1, 2):
-            token = self._tokens.token(registration, scopes)
-            headers = {
-                "Accept": NRPS_MEDIA,
-                "Authorization": f"Bearer {token}",
-                "User-Agent": USER_AGENT,
-            }
-            try:
-                response = self._http.get(url, headers=headers, timeout=TIMEOUT_SECONDS)
-            except requests.RequestException as error:
-                raise ServiceError(
-                    f"Could not reach the membership service at {url}: {type(error).__name__}."
-                ) from None
-            if response.status_code == 401 and attempt == 1:
-                self._tokens.invalidate(registration, scopes, token)
-                continue
-            if response.status_code != 200:
-                body = response.text[:MAX_BODY_IN_ERROR].replace(token, "[token]")
-                raise ServiceError(
-                    f"The membership service refused {url} (HTTP {response.status_code}): "
-                    f"{body or 'no reason given'}",
-                    status=response.status_code,
-                )
-            return response
-        raise AssertionError("unreachable")
+        response, token = self._tokens.send(
+            registration, "GET", url, NRPS_SCOPE, accept=NRPS_MEDIA,
+            what="the membership service",
+        )  # fmt: skip
+        if response.status_code != 200:
+            body = response.text[:MAX_BODY_IN_ERROR].replace(token, "[token]")
+            raise ServiceError(
+                f"The membership service refused {url} (HTTP {response.status_code}): "
+                f"{body or 'no reason given'}",
+                status=response.status_code,
+            )
+        return response
 
     @staticmethod
     def _page_members(response: requests.Response, url: str) -> list[Member]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,6 +61,35 @@ class ServiceError(Exception):
         self.status = status
         self.error = error
         self.error_description = error_description
+
+
+class RetriableServiceError(ServiceError):
+    """A service call that failed for a reason that may pass (5xx, 429, unreachable platform or
+    token endpoint): the caller should try again later. ``retry_after`` is the platform's
+    ``Retry-After`` in seconds, when it sent one."""
+
+    retriable: bool = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        error_description: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, error=error, error_description=error_description)
+        self.retry_after = retry_after
+
+
+def is_retriable(status: int | None) -> bool:
+    return status is None or status == 429 or status >= 500
+
+
+def retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    return float(value) if value.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -233,3 +262,58 @@ class ServiceTokenClient:
         if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in < 0:
             expires_in = DEFAULT_EXPIRES_IN
         return access_token, expires_in
+
+    def send(
+        self,
+        registration: PlatformRegistration,
+        method: str,
+        url: str,
+        scope: str,
+        *,
+        accept: str,
+        what: str,
+        content_type: str | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> tuple[requests.Response, str]:
+        """One request and the token it was sent with; a 401 drops the token and tries once
+        more with a new one."""
+        scopes = (scope,)
+        for attempt in (1, 2):
+            try:
+                token = self.token(registration, scopes)
+            except RetriableServiceError:
+                raise
+            except ServiceError as error:
+                if not is_retriable(error.status):
+                    raise
+                raise RetriableServiceError(
+                    error.message,
+                    status=error.status,
+                    error=error.error,
+                    error_description=error.error_description,
+                ) from None
+            headers = {
+                "Accept": accept,
+                "Authorization": f"Bearer {token}",
+                "User-Agent": USER_AGENT,
+            }
+            if content_type is not None:
+                headers["Content-Type"] = content_type
+            try:
+                response = self._http.request(
+                    method,
+                    url,
+                    headers=headers,
+                    json=dict(body) if body is not None else None,
+                    timeout=TIMEOUT_SECONDS,
+                )
+            except requests.RequestException as error:
+                # The exception text could quote the request; only its kind is kept.
+                raise RetriableServiceError(
+                    f"Could not reach {what} at {url}: {type(error).__name__}."
+                ) from None
+            if response.status_code == 401 and attempt == 1:
+                self.invalidate(registration, scopes, token)
+                continue
+            return response, token
+        raise AssertionError("unreachable")
