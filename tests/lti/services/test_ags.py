@@ -5,17 +5,14 @@ assertion against the tool's JWKS."""
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import pytest
 import requests
 
-from lti_tool.bootstrap import Container, build
+from lti_tool.bootstrap import Container
 from lti_tool.domain.lti import PlatformRegistration
 from lti_tool.lti.ags import (
     LINEITEM_MEDIA,
@@ -37,7 +34,6 @@ from tests.fakes.lms_tokens import ROLE_INSTRUCTOR, ROLE_LEARNER
 from tests.fakes.lms_tokens import SCOPE_LINEITEM as FAKE_SCOPE_LINEITEM
 from tests.fakes.lms_tokens import SCOPE_SCORE as FAKE_SCOPE_SCORE
 from tests.fakes.memory import FakeClock
-from tests.web.conftest import make_settings
 
 BASE = "http://127.0.0.1:8000"
 CLIENT_A = "credbridge-institution-a"
@@ -46,39 +42,6 @@ BADGE = "https://credbridge.example.org/badges/abc123"
 COURSE = "course-1"
 LINK = "resource-link-1"
 RESOURCE = "credential-42"
-
-
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """SQLite only: these tests exercise HTTP against the fake LMS, not the database."""
-    path = tmp_path / "credbridge.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    yield f"sqlite:///{path}"
-
-
-@pytest.fixture
-def lms() -> Iterator[FakePlatform]:
-    with FakePlatform() as platform:  # product_family_code "canvas"
-        yield platform
-
-
-@pytest.fixture
-def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
-    built = build(make_settings(database_url, tmp_path / "instance", CREDBRIDGE_DEMO="0"))
-    yield built
-    built.lti.http.close()
-    built.engine.dispose()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC))  # the fake LMS checks assertions against real time
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 @pytest.fixture

@@ -4,17 +4,14 @@ verifies the tool's client assertion against the tool's JWKS, NRPS pages like Ca
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from lti_tool.bootstrap import Container, build
+from lti_tool.bootstrap import Container
 from lti_tool.domain.lti import PlatformRegistration
 from lti_tool.lti.nrps import NRPS_MEDIA, NRPS_SCOPE, Member, NrpsClient, with_limit
 from lti_tool.lti.service_tokens import ASSERTION_TYPE, ServiceError, ServiceTokenClient
@@ -29,50 +26,11 @@ from tests.fakes.lms_tokens import (
     SigningKey,
 )
 from tests.fakes.memory import FakeClock
-from tests.web.conftest import make_settings
 
 BASE = "http://127.0.0.1:8000"
 CLIENT_A = "credbridge-institution-a"
 CLIENT_B = "credbridge-institution-b"
 AGS = (SCOPE_LINEITEM, SCOPE_SCORE)
-
-
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """SQLite only: these tests exercise HTTP against the fake LMS, not the database."""
-    path = tmp_path / "credbridge.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    yield f"sqlite:///{path}"
-
-
-@pytest.fixture
-def lms() -> Iterator[FakePlatform]:
-    with FakePlatform() as platform:  # product_family_code "canvas"
-        yield platform
-
-
-@pytest.fixture
-def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
-    built = build(make_settings(database_url, tmp_path / "instance", CREDBRIDGE_DEMO="0"))
-    yield built
-    built.lti.http.close()
-    built.engine.dispose()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC))  # the fake LMS checks assertions against real time
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
-
-
-@pytest.fixture
-def tokens(container: Container, clock: FakeClock, http: requests.Session) -> ServiceTokenClient:
-    return ServiceTokenClient(container.tool_keys, clock, http)
 
 
 @pytest.fixture
