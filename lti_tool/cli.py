@@ -12,7 +12,7 @@ import click
 
 from lti_tool.cli_keys import keys
 from lti_tool.cli_platforms import platform
-from lti_tool.cli_support import command_container, settings_or_exit
+from lti_tool.cli_support import command_container, database_errors, settings_or_exit
 from lti_tool.clock import ShiftableClock
 from lti_tool.domain.catalog import parse_catalog
 from lti_tool.domain.errors import ValidationError
@@ -42,7 +42,8 @@ def db_upgrade(revision: str) -> None:
     from lti_tool.db.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.database_url, revision)
+    with database_errors():
+        upgrade(settings.database_url, revision)
     click.echo(f"Database is at {revision}.")
 
 
@@ -52,7 +53,9 @@ def db_downgrade(revision: str) -> None:
     """Step the schema back to REVISION (e.g. base)."""
     from lti_tool.db.migrate import downgrade
 
-    downgrade(_settings().database_url, revision)
+    settings = _settings()
+    with database_errors():
+        downgrade(settings.database_url, revision)
     click.echo(f"Database is at {revision}.")
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.cli_support import command_container
 from lti_tool.domain.errors import DomainError, NotFoundError, ValidationError
@@ -58,12 +57,6 @@ def _service() -> Iterator[tuple[PlatformService, str]]:
             yield container.platforms, container.settings.base_url.rstrip("/")
         except DomainError as error:
             raise _refusal(error) from error
-        except SQLAlchemyError as error:
-            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
-            raise click.ClickException(
-                f"The database refused the command ({reason}). Is it running, and migrated "
-                "with 'credbridge db upgrade'?"
-            ) from error
 
 
 def _key_set(path: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.bootstrap import Container, build
 from lti_tool.settings import Settings, SettingsError, load_settings
@@ -22,11 +23,25 @@ def settings_or_exit() -> Settings:
 
 
 @contextmanager
+def database_errors() -> Iterator[None]:
+    """A database that is down or not migrated is a message that says what to do, not a trace."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise click.ClickException(
+            f"The database refused the command ({reason}). Is it running, and migrated with "
+            "'credbridge db upgrade'? (DATABASE_URL sets which database.)"
+        ) from error
+
+
+@contextmanager
 def command_container(settings: Settings | None = None, **parts: Any) -> Iterator[Container]:
     """The wired application for one command; its connections are closed afterwards."""
     container = build(settings or settings_or_exit(), **parts)
     try:
-        yield container
+        with database_errors():
+            yield container
     finally:
         container.lti.http.close()
         container.engine.dispose()

@@ -285,3 +285,20 @@ def test_top_level_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for command in ("db", "catalog", "demo", "serve"):
         assert re.search(rf"^\s+{command}\s", result.output, re.MULTILINE), command
+
+
+def test_an_unreachable_database_is_a_message(
+    database_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/nothing")
+    for args in (("db", "upgrade"), ("catalog", "import", str(DEMO_CATALOG)), ("keys", "list")):
+        result = run(*args)
+        assert_no_traceback(result)
+        assert result.exit_code == 1, args
+        assert "The database refused the command" in result.output, (args, result.output)
+
+
+def test_an_unmigrated_database_says_to_migrate(database_file: Path) -> None:
+    result = run("catalog", "import", str(DEMO_CATALOG))
+    assert_no_traceback(result)
+    assert "credbridge db upgrade" in result.output

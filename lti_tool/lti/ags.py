@@ -184,7 +184,7 @@ class AgsClient:
         }
         if resource_link_id is not None:
             body["resourceLinkId"] = resource_link_id
-        response, token = self._send(
+        response, token = self._tokens.send(
             registration,
             "POST",
             lineitems_url,
@@ -245,7 +245,7 @@ class AgsClient:
             body.update(behaviour.score_extension(badge_url, new_submission=new_submission))
         url = scores_url(line_item_id)
         what = "the score service"
-        response, token = self._send(
+        response, token = self._tokens.send(
             registration,
             "POST",
             url,
@@ -278,7 +278,7 @@ class AgsClient:
         seen = {url}
         pages = 0
         while True:
-            response, token = self._send(
+            response, token = self._tokens.send(
                 registration,
                 "GET",
                 url,
@@ -318,23 +318,6 @@ class AgsClient:
                 )
             seen.add(next_url)
             url = next_url
-
-    def _send(
-        self,
-        registration: PlatformRegistration,
-        method: str,
-        url: str,
-        scope: str,
-        *,
-        accept: str,
-        what: str,
-        content_type: str | None = None,
-        body: Mapping[str, Any] | None = None,
-    ) -> tuple[requests.Response, str]:
-        return self._tokens.send(
-            registration, method, url, scope,
-            accept=accept, what=what, content_type=content_type, body=body,
-        )  # fmt: skip
 
     @staticmethod
     def _raise_for_status(response: requests.Response, token: str, url: str, what: str) -> None:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -33,7 +33,6 @@ from lti_tool.domain.errors import ConflictError
 from lti_tool.domain.lti import ToolKey, ToolKeyState
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import record
-from lti_tool.settings import Settings
 
 RSA_BITS = 2048
 PUBLIC_EXPONENT = 65537
@@ -48,14 +47,6 @@ T = TypeVar("T")
 
 class ToolKeyError(RuntimeError):
     """A stored tool key cannot be used (its private half does not match its kid)."""
-
-
-class Wiring(Protocol):
-    """What :func:`tool_keys_for` needs from the composition root's container."""
-
-    settings: Settings
-    uow_factory: UnitOfWorkFactory
-    clock: Clock
 
 
 def _b64url(raw: bytes) -> str:
@@ -331,13 +322,3 @@ class ToolKeyService:
         if public_jwk(private.public_key())["kid"] != key.kid:
             raise ToolKeyError(f"Tool key {key.kid}: the stored private key does not match it.")
         return private
-
-
-def tool_keys_for(container: Wiring) -> ToolKeyService:
-    """A :class:`ToolKeyService` over the container's database, clock and encryption keys.
-
-    Build one per process and keep it: its loaded-key cache is what makes signing cheap.
-    """
-    return ToolKeyService(
-        container.uow_factory, container.clock, SecretBox.from_settings(container.settings)
-    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -16,6 +16,7 @@ from lti_tool.settings import Settings, load_settings
 from lti_tool.web import filters
 from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
+from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
@@ -28,31 +29,6 @@ from lti_tool.web.views_teacher import bp as teacher_bp
 
 FORM_OVERHEAD_BYTES = 1024 * 1024
 HELP_BASE = "https://github.com/credbridge/credbridge/blob/main/"
-
-
-def wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return request.is_json or best == "application/json"
-
-
-def problem(status: int, title: str, detail: str, problems: list[str] | None = None) -> Any:
-    """An error as RFC 9457 problem details for scripts, or a page that says what to do next."""
-    if wants_json():
-        body: dict[str, Any] = {
-            "type": "about:blank",
-            "title": title,
-            "status": status,
-            "detail": detail,
-        }
-        if problems:
-            body["problems"] = problems
-        response = jsonify(body)
-        response.status_code = status
-        response.content_type = "application/problem+json"
-        return response
-    return render_template(
-        "error.html", status=status, title=title, detail=detail, problems=problems or []
-    ), status
 
 
 def _register_errors(app: Flask) -> None:

@@ -12,6 +12,7 @@ from lti_tool.lti.launch import LaunchRefusedError, LtiAdapter
 from lti_tool.platforms.canvas import developer_key_config
 from lti_tool.services.launch import LaunchService
 from lti_tool.web.auth import container
+from lti_tool.web.problems import problem
 from lti_tool.web.views_deep_link import SESSION_KEY as DEEP_LINK_SESSION_KEY
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -30,12 +31,6 @@ def _params() -> dict[str, str]:
     merged = dict(request.args.items())
     merged.update(request.form.items())
     return merged
-
-
-def problem(status: int, title: str, detail: str) -> Any:
-    from lti_tool.web.app import problem as render_problem
-
-    return render_problem(status, title, detail)
 
 
 def _refused(error: LaunchRefusedError) -> Any:

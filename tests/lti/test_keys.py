@@ -23,7 +23,7 @@ from lti_tool.crypto import SecretBox
 from lti_tool.db.migrate import upgrade
 from lti_tool.db.models import ToolKeyRow
 from lti_tool.domain.lti import ToolKey, ToolKeyState
-from lti_tool.lti.keys import ToolKeyService, jwk_thumbprint, tool_keys_for
+from lti_tool.lti.keys import ToolKeyService, jwk_thumbprint
 from lti_tool.ports import AuditFilter
 from lti_tool.settings import load_settings
 from lti_tool.web.app import create_app
@@ -60,7 +60,7 @@ def container(database_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[C
 
 @pytest.fixture
 def service(container: Container) -> ToolKeyService:
-    return tool_keys_for(container)
+    return ToolKeyService(container.uow_factory, container.clock, container.secrets)
 
 
 def another_worker(container: Container) -> tuple[ToolKeyService, CountingBox]:
@@ -352,7 +352,9 @@ def test_cli_list_and_rotate(cli_env: str) -> None:
 
     container = build(load_settings())
     try:
-        active = tool_keys_for(container).ensure_signing_key()
+        active = ToolKeyService(
+            container.uow_factory, container.clock, container.secrets
+        ).ensure_signing_key()
     finally:
         container.engine.dispose()
     assert active in first.output
