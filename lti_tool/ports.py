@@ -31,6 +31,11 @@ from lti_tool.domain.model import (
     Submission,
 )
 from lti_tool.domain.roles import IdentityKind, Role
+from lti_tool.ports_badges import (
+    IssuedCredentialRepository,
+    IssuerRepository,
+    StackAwardRepository,
+)
 
 
 class Clock(Protocol):
@@ -187,6 +192,10 @@ class DecisionRepository(Protocol):
 
 class AwardRepository(Protocol):
     def add(self, award: Award) -> None: ...
+    def get(self, award_id: str) -> Award:
+        """Raises NotFoundError."""
+        ...
+
     def for_person(self, person_id: str) -> list[Award]: ...
     def for_submission(self, submission_id: str) -> Award | None: ...
 
@@ -197,6 +206,24 @@ class OutboxRepository(Protocol):
         ...
 
     def all(self, topic: str | None = None) -> list[OutboxEvent]: ...
+    def claim_due(
+        self, now: datetime, lease_until: datetime, worker: str, topics: Sequence[str], limit: int
+    ) -> list[OutboxEvent]:
+        """Lease up to ``limit`` due rows of ``topics`` to ``worker`` (their ``available_at`` moves
+        to ``lease_until``; ``attempts`` goes up by one). Rows another worker is claiming at the
+        same moment are skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+        ...
+
+    def mark_delivered(self, event_id: str, now: datetime) -> None: ...
+    def retry_at(self, event_id: str, when: datetime, error: str) -> None: ...
+    def mark_dead(self, event_id: str, now: datetime, error: str) -> None: ...
+    def get(self, event_id: str) -> OutboxEvent:
+        """Raises NotFoundError."""
+        ...
+
+    def status_counts(self, topics: Sequence[str] | None = None) -> dict[str, dict[str, int]]:
+        """Per topic: how many rows are ``pending``, ``delivered`` and ``dead``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -287,6 +314,9 @@ class UnitOfWork(Protocol):
     platforms: PlatformRepository
     tool_keys: ToolKeyRepository
     launch_states: LaunchStateRepository
+    issuers: IssuerRepository
+    credentials: IssuedCredentialRepository
+    stack_awards: StackAwardRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -21,6 +21,17 @@ class SettingsError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """SMTP for sharing credentials by email. No host: messages go to ``instance/mail``."""
+
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None = field(repr=False)
+    sender: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the composition root needs to build the application."""
 
@@ -44,6 +55,11 @@ class Settings:
     blind_review_default: bool
     double_review_default: bool
     default_attempt_cap: int
+    issuer_name: str = "credbridge"
+    """Names the instance-wide issuer of record created on first issue (rename it later)."""
+    mail: MailSettings = field(default_factory=lambda: MailSettings(None, 587, None, None, ""))
+    worker_in_process: bool = False
+    """Run the outbox worker in a thread of ``credbridge serve`` (the demo does)."""
     encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     """Keys for secrets at rest (tool private keys, connector tokens), newest first. Empty means
     one key derived from SECRET_KEY. Rotate by putting a new key first and keeping the old ones
@@ -186,6 +202,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         blind_review_default=_flag(env, "CREDBRIDGE_BLIND_REVIEW", default=True),
         double_review_default=_flag(env, "CREDBRIDGE_DOUBLE_REVIEW", default=False),
         default_attempt_cap=_positive_int(env, "CREDBRIDGE_ATTEMPT_CAP", 3),
+        issuer_name=env.get("CREDBRIDGE_ISSUER_NAME", "").strip() or "credbridge",
+        mail=MailSettings(
+            smtp_host=env.get("SMTP_HOST", "").strip() or None,
+            smtp_port=_positive_int(env, "SMTP_PORT", 587),
+            smtp_user=env.get("SMTP_USER", "").strip() or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            sender=env.get("MAIL_FROM", "").strip() or "credbridge@localhost",
+        ),
+        worker_in_process=_flag(env, "CREDBRIDGE_WORKER_IN_PROCESS", default=demo_mode),
         encryption_keys=tuple(
             part.strip()
             for part in env.get("CREDBRIDGE_ENCRYPTION_KEYS", "").split(",")

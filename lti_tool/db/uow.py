@@ -8,6 +8,11 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from lti_tool.db.repositories.badges import (
+    SqlIssuedCredentialRepository,
+    SqlIssuerRepository,
+    SqlStackAwardRepository,
+)
 from lti_tool.db.repositories.catalog import SqlCatalogRepository
 from lti_tool.db.repositories.events import (
     SqlAuditRepository,
@@ -37,6 +42,11 @@ from lti_tool.ports import (
     SubmissionRepository,
     ToolKeyRepository,
 )
+from lti_tool.ports_badges import (
+    IssuedCredentialRepository,
+    IssuerRepository,
+    StackAwardRepository,
+)
 
 CONCURRENT_WRITE = (
     "Another change was saved at the same moment, so this one was not. Nothing was lost: "
@@ -65,6 +75,9 @@ class SqlUnitOfWork:
     platforms: PlatformRepository
     tool_keys: ToolKeyRepository
     launch_states: LaunchStateRepository
+    issuers: IssuerRepository
+    credentials: IssuedCredentialRepository
+    stack_awards: StackAwardRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -82,6 +95,9 @@ class SqlUnitOfWork:
         self.platforms = SqlPlatformRepository(self.session)
         self.tool_keys = SqlToolKeyRepository(self.session)
         self.launch_states = SqlLaunchStateRepository(self.session)
+        self.issuers = SqlIssuerRepository(self.session)
+        self.credentials = SqlIssuedCredentialRepository(self.session)
+        self.stack_awards = SqlStackAwardRepository(self.session)
         return self
 
     def __exit__(

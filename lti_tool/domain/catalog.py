@@ -15,6 +15,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from lti_tool.domain.catalog_badge import (
+    ALIGNMENT_FIELDS,
+    CREDIT_FIELDS,
+    Alignment,
+    NominalCredit,
+    badge_fields_to_dict,
+    parse_alignments,
+    parse_credit,
+)
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.media import ALL_FAMILIES, MediaFamily
 
@@ -108,6 +117,9 @@ class CredentialDefinition:
     attempt_cap: int | None = None
     double_review: bool | None = None
     blind_review: bool | None = None
+    alignments: tuple[Alignment, ...] = ()
+    credit: NominalCredit | None = None
+    """The provider's stated credit; state and district rules convert it (issue 7)."""
 
     def section(self, key: str) -> RubricSection:
         for section in self.sections:
@@ -151,11 +163,15 @@ FIELDS = {
         "double_review",
         "blind_review",
         "sections",
+        "alignments",
+        "credit",
     },
     "section": {"key", "title", "prompt", "evidence", "rubric"},
     "evidence": {"key", "kind", "label", "required", "accepts", "guidance"},
     "rubric": {"levels", "required_level"},
     "level": {"key", "label", "description"},
+    "alignment": ALIGNMENT_FIELDS,
+    "credit": CREDIT_FIELDS,
 }
 
 
@@ -350,6 +366,8 @@ def _parse_credential(
         attempt_cap=attempt_cap,
         double_review=problems.optional_bool(data, "double_review", where),
         blind_review=problems.optional_bool(data, "blind_review", where),
+        alignments=parse_alignments(problems, data, where),
+        credit=parse_credit(problems, data, where),
     )
 
 
@@ -435,6 +453,7 @@ def credential_to_dict(credential: CredentialDefinition) -> dict[str, Any]:
             }
             for section in credential.sections
         ],
+        **badge_fields_to_dict(credential.alignments, credential.credit),
     }
 
 

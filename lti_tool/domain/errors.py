@@ -66,3 +66,24 @@ class UploadRejectedError(DomainError):
         self.too_large = too_large
         if too_large:
             self.status_hint = 413
+
+
+class DeliveryError(DomainError):
+    """A consumer of an outbox event could not finish its work."""
+
+    retriable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Seconds the other side asked us to wait (``Retry-After``), if it said."""
+
+
+class RetryLater(DeliveryError):
+    """Temporary: a timeout, a 429 or a 5xx. The worker tries again with backoff."""
+
+
+class DeliveryRefused(DeliveryError):
+    """Permanent: the answer will not change by retrying (400, 401, 403). A person must look."""
+
+    retriable = False

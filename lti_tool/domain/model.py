@@ -205,6 +205,10 @@ class OutboxEvent:
     """Unique per fact, so writing it twice is refused rather than delivered twice."""
     payload: dict[str, Any]
     created_at: datetime
+    attempts: int = 0
+    delivered_at: datetime | None = None
+    dead_at: datetime | None = None
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,16 @@ def final_recommendation(reviews: Sequence[Review]) -> str | None:
     return None
 
 
+def final_scores(reviews: Sequence[Review]) -> list[SectionScore]:
+    """The per-section levels the award stands on: the adjudicator's, else the primary review's."""
+    completed = [review for review in reviews if review.completed_at is not None]
+    for kind in (ReviewKind.ADJUDICATION, ReviewKind.PRIMARY, ReviewKind.SECOND):
+        for review in completed:
+            if review.kind == kind:
+                return list(review.scores)
+    return []
+
+
 def pseudonym(submission_id: str) -> str:
     """A stable public label for blind review that reveals nothing about the educator."""
     digest = hashlib.sha256(submission_id.encode("utf-8")).hexdigest()[:8].upper()

@@ -14,9 +14,6 @@ kept in memory; signing with the loaded key costs ~0.3 ms.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -26,11 +23,12 @@ from typing import Any, TypeVar
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from lti_tool.crypto import SecretBox
 from lti_tool.domain.errors import ConflictError
 from lti_tool.domain.lti import ToolKey, ToolKeyState
+from lti_tool.jwk import public_jwk
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import record
 
@@ -47,28 +45,6 @@ T = TypeVar("T")
 
 class ToolKeyError(RuntimeError):
     """A stored tool key cannot be used (its private half does not match its kid)."""
-
-
-def _b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _b64url_uint(value: int) -> str:
-    return _b64url(value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big"))
-
-
-def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
-    """RFC 7638 thumbprint of an RSA JWK: base64url SHA-256 of ``{"e","kty","n"}`` as JSON."""
-    required = {"e": jwk["e"], "kty": jwk["kty"], "n": jwk["n"]}
-    canonical = json.dumps(required, separators=(",", ":"), sort_keys=True)
-    return _b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
-
-
-def public_jwk(public_key: RSAPublicKey) -> dict[str, str]:
-    """The public JWK we publish: kty, n, e, kid (the thumbprint), alg RS256, use sig."""
-    numbers = public_key.public_numbers()
-    jwk = {"kty": "RSA", "n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e)}
-    return {**jwk, "kid": jwk_thumbprint(jwk), "alg": ALGORITHM, "use": "sig"}
 
 
 def _redacted(key: ToolKey) -> ToolKey:

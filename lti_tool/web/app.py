@@ -20,12 +20,16 @@ from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
+from lti_tool.web.views_badges import bp as badges_bp
+from lti_tool.web.views_credentials import bp as credentials_bp
 from lti_tool.web.views_deep_link import bp as deep_link_bp
 from lti_tool.web.views_health import bp as health_bp
 from lti_tool.web.views_issuer import bp as issuer_bp
 from lti_tool.web.views_jwks import bp as jwks_bp
 from lti_tool.web.views_lti import bp as lti_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
+from lti_tool.web.views_verify import api as verify_api_bp
+from lti_tool.web.views_verify import bp as verify_bp
 
 FORM_OVERHEAD_BYTES = 1024 * 1024
 HELP_BASE = "https://github.com/credbridge/credbridge/blob/main/"
@@ -122,6 +126,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.extensions["credbridge"] = container
     csrf = CSRFProtect(app)
     csrf.exempt(lti_bp)  # the platform posts here; the id_token's signature and state protect it
+    csrf.exempt(verify_api_bp)  # no cookies, no side effects: verifying is open to any program
     filters.register(app)
     app.before_request(load_actor)
     app.after_request(_security_headers)
@@ -132,7 +137,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     for blueprint in (
         health_bp, jwks_bp, lti_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp,
-        admin_platforms_bp, deep_link_bp,
+        admin_platforms_bp, deep_link_bp, credentials_bp, verify_bp, verify_api_bp, badges_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     _register_errors(app)

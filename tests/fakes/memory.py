@@ -49,6 +49,11 @@ from lti_tool.domain.model import (
 from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.ports import AuditFilter, PendingLogin, QueueItem, StoredObject
 from lti_tool.storage.local import check_key
+from tests.fakes.memory_badges import (
+    InMemoryIssuedCredentialRepository,
+    InMemoryIssuerRepository,
+    InMemoryStackAwardRepository,
+)
 
 STALE = (
     "Someone else changed this submission at the same time. Nothing of yours was lost: "
@@ -120,6 +125,10 @@ TABLE_NAMES = (
     "tool_keys",
     "launch_states",
     "used_nonces",
+    "issuers",
+    "issuer_keys",
+    "issued_credentials",
+    "stack_awards",
 )
 
 UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
@@ -139,6 +148,10 @@ UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
     ("deployments", lambda row: (row.registration_id, row.deployment_id)),
     ("launch_states", lambda row: (row.nonce,)),
     ("used_nonces", lambda row: (row.issuer, row.nonce)),
+    ("issuers", lambda row: (row.organization_id,)),
+    ("issued_credentials", lambda row: (row.award_id,)),
+    ("issued_credentials", lambda row: (row.stack_award_id,)),
+    ("stack_awards", lambda row: (row.person_id, row.stack_id)),
 )
 """Unique indexes of the schema. As in SQL, a key holding NULL never collides."""
 
@@ -165,6 +178,14 @@ FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
     ("awards", "credential_version_id", "versions"),
     ("awards", "decision_id", "decisions"),
     ("deployments", "registration_id", "platforms"),
+    ("issuer_keys", "issuer_id", "issuers"),
+    ("issued_credentials", "issuer_id", "issuers"),
+    ("issued_credentials", "person_id", "people"),
+    ("issued_credentials", "award_id", "awards"),
+    ("issued_credentials", "stack_award_id", "stack_awards"),
+    ("stack_awards", "person_id", "people"),
+    ("stack_awards", "stack_id", "stacks"),
+    ("stack_awards", "issuer_id", "issuers"),
 )
 """Foreign keys of the schema (SQLite runs with ``PRAGMA foreign_keys=ON``). NULL is allowed."""
 
@@ -208,6 +229,8 @@ class MemoryDatabase:
     def __init__(self) -> None:
         self.tables: dict[str, Table] = _empty_tables()
         self._sequence = itertools.count(1)
+        self.outbox_available: dict[str, datetime] = {}
+        """Outbox leases; kept beside the tables (a simplification: not transactional)."""
         self.commits = 0
         self._before_commit: list[Callable[[], None]] = []
 
@@ -707,6 +730,12 @@ class InMemoryAwardRepository:
     def add(self, award: Award) -> None:
         self._s.insert("awards", award.id, award)
 
+    def get(self, award_id: str) -> Award:
+        found: Award | None = self._s.get("awards", award_id)
+        if found is None:
+            raise NotFoundError("That award does not exist.")
+        return found
+
     def for_person(self, person_id: str) -> list[Award]:
         found = self._s.select("awards", lambda row: row.person_id == person_id)
         return sorted(found, key=lambda row: row.awarded_at)
@@ -727,6 +756,61 @@ class InMemoryOutboxRepository:
     def all(self, topic: str | None = None) -> list[OutboxEvent]:
         found = self._s.select("outbox", lambda row: topic is None or row.topic == topic)
         return sorted(found, key=lambda row: (row.created_at, row.id))
+
+    # The lease lives in ``available`` (rows are frozen dataclasses without that field).
+
+    def claim_due(
+        self, now: datetime, lease_until: datetime, worker: str, topics: Sequence[str], limit: int
+    ) -> list[OutboxEvent]:
+        due = [
+            row
+            for row in self._s.values("outbox")
+            if row.delivered_at is None
+            and row.dead_at is None
+            and row.topic in topics
+            and self._available(row) <= now
+        ]
+        due.sort(key=lambda row: (self._available(row), row.created_at))
+        claimed = []
+        for row in due[:limit]:
+            leased = replace(row, attempts=row.attempts + 1)
+            self._s.update("outbox", row.id, leased)
+            self._s.database.outbox_available[row.id] = lease_until
+            claimed.append(leased)
+        return claimed
+
+    def _available(self, row: OutboxEvent) -> datetime:
+        return self._s.database.outbox_available.get(row.id, row.created_at)
+
+    def _row(self, event_id: str) -> OutboxEvent:
+        row: OutboxEvent | None = self._s.get("outbox", event_id)
+        if row is None:
+            raise NotFoundError("That outbox event does not exist.")
+        return row
+
+    def get(self, event_id: str) -> OutboxEvent:
+        return self._row(event_id)
+
+    def mark_delivered(self, event_id: str, now: datetime) -> None:
+        self._s.update("outbox", event_id, replace(self._row(event_id), delivered_at=now))
+
+    def retry_at(self, event_id: str, when: datetime, error: str) -> None:
+        self._s.update("outbox", event_id, replace(self._row(event_id), last_error=error))
+        self._s.database.outbox_available[event_id] = when
+
+    def mark_dead(self, event_id: str, now: datetime, error: str) -> None:
+        row = replace(self._row(event_id), dead_at=now, last_error=error)
+        self._s.update("outbox", event_id, row)
+
+    def status_counts(self, topics: Sequence[str] | None = None) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for row in self._s.values("outbox"):
+            if topics is not None and row.topic not in topics:
+                continue
+            status = "delivered" if row.delivered_at else "dead" if row.dead_at else "pending"
+            topic = counts.setdefault(row.topic, {"delivered": 0, "dead": 0, "pending": 0})
+            topic[status] += 1
+        return counts
 
 
 def _matches(entry: AuditEntry, filters: AuditFilter) -> bool:
@@ -934,6 +1018,9 @@ class InMemoryUnitOfWork:
     platforms: InMemoryPlatformRepository
     tool_keys: InMemoryToolKeyRepository
     launch_states: InMemoryLaunchStateRepository
+    issuers: InMemoryIssuerRepository
+    credentials: InMemoryIssuedCredentialRepository
+    stack_awards: InMemoryStackAwardRepository
 
     def __init__(self, database: MemoryDatabase) -> None:
         self.database = database
@@ -952,6 +1039,9 @@ class InMemoryUnitOfWork:
         self.platforms = InMemoryPlatformRepository(self._session)
         self.tool_keys = InMemoryToolKeyRepository(self._session)
         self.launch_states = InMemoryLaunchStateRepository(self._session)
+        self.issuers = InMemoryIssuerRepository(self._session)
+        self.credentials = InMemoryIssuedCredentialRepository(self._session)
+        self.stack_awards = InMemoryStackAwardRepository(self._session)
         return self
 
     def __exit__(

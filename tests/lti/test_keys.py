@@ -23,7 +23,8 @@ from lti_tool.crypto import SecretBox
 from lti_tool.db.migrate import upgrade
 from lti_tool.db.models import ToolKeyRow
 from lti_tool.domain.lti import ToolKey, ToolKeyState
-from lti_tool.lti.keys import ToolKeyService, jwk_thumbprint
+from lti_tool.jwk import jwk_thumbprint
+from lti_tool.lti.keys import ToolKeyService
 from lti_tool.ports import AuditFilter
 from lti_tool.settings import load_settings
 from lti_tool.web.app import create_app

@@ -1,5 +1,11 @@
 """Typed ORM models. Import :data:`Base` for the metadata Alembic compares against."""
 
+from lti_tool.db.models.badges import (
+    IssuedCredentialRow,
+    IssuerKeyRow,
+    IssuerProfileRow,
+    StackAwardRow,
+)
 from lti_tool.db.models.base import Base
 from lti_tool.db.models.catalog import CredentialRow, CredentialVersionRow, StackRow
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
@@ -35,6 +41,9 @@ __all__ = [
     "DeploymentRow",
     "EvidenceFileRow",
     "ExternalIdentityRow",
+    "IssuedCredentialRow",
+    "IssuerKeyRow",
+    "IssuerProfileRow",
     "LaunchStateRow",
     "OrganizationRow",
     "OutboxEventRow",
@@ -43,6 +52,7 @@ __all__ = [
     "ReviewRow",
     "RoleAssignmentRow",
     "SectionResponseRow",
+    "StackAwardRow",
     "StackRow",
     "SubmissionRow",
     "ToolKeyRow",

@@ -28,6 +28,10 @@ class OutboxEventRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    """The worker holding the row's lease (until ``available_at``), for operators."""
+    dead_at: Mapped[datetime | None]
+    """Set when the row will not be retried (a permanent failure or too many attempts)."""
 
 
 class AuditEntryRow(Base):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import AuditEntryRow, AwardRow, DecisionRow, OutboxEventRow, ReviewRow
@@ -155,6 +157,12 @@ class SqlAwardRepository:
             )
         )
 
+    def get(self, award_id: str) -> Award:
+        row = self._session.get(AwardRow, award_id)
+        if row is None:
+            raise NotFoundError("That award does not exist.")
+        return _award(row)
+
     def for_person(self, person_id: str) -> list[Award]:
         rows = self._session.scalars(
             select(AwardRow).where(AwardRow.person_id == person_id).order_by(AwardRow.awarded_at)
@@ -187,10 +195,100 @@ class SqlOutboxRepository:
         query = select(OutboxEventRow).order_by(OutboxEventRow.created_at, OutboxEventRow.id)
         if topic is not None:
             query = query.where(OutboxEventRow.topic == topic)
-        return [
-            OutboxEvent(row.id, row.topic, row.key, dict(row.payload), row.created_at)
-            for row in self._session.scalars(query)
-        ]
+        return [_event(row) for row in self._session.scalars(query)]
+
+    def claim_due(
+        self, now: datetime, lease_until: datetime, worker: str, topics: Sequence[str], limit: int
+    ) -> list[OutboxEvent]:
+        query = (
+            select(OutboxEventRow)
+            .where(
+                OutboxEventRow.delivered_at.is_(None),
+                OutboxEventRow.dead_at.is_(None),
+                OutboxEventRow.available_at <= now,
+                OutboxEventRow.topic.in_(list(topics)),
+            )
+            .order_by(OutboxEventRow.available_at, OutboxEventRow.created_at)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = []
+        for row in list(self._session.scalars(query)):
+            # A conditional update: on SQLite (no row locks) a second worker that read the same
+            # row finds it already leased and leaves it.
+            result = self._session.execute(
+                update(OutboxEventRow)
+                .where(
+                    OutboxEventRow.id == row.id,
+                    OutboxEventRow.available_at == row.available_at,
+                    OutboxEventRow.delivered_at.is_(None),
+                )
+                .values(
+                    available_at=lease_until,
+                    attempts=OutboxEventRow.attempts + 1,
+                    claimed_by=worker,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                self._session.expire(row)
+                claimed.append(_event(row))
+        return claimed
+
+    def _row(self, event_id: str) -> OutboxEventRow:
+        row = self._session.get(OutboxEventRow, event_id)
+        if row is None:
+            raise NotFoundError("That outbox event does not exist.")
+        return row
+
+    def get(self, event_id: str) -> OutboxEvent:
+        return _event(self._row(event_id))
+
+    def mark_delivered(self, event_id: str, now: datetime) -> None:
+        row = self._row(event_id)
+        row.delivered_at = now
+        row.last_error = None
+
+    def retry_at(self, event_id: str, when: datetime, error: str) -> None:
+        row = self._row(event_id)
+        row.available_at = when
+        row.last_error = error
+
+    def mark_dead(self, event_id: str, now: datetime, error: str) -> None:
+        row = self._row(event_id)
+        row.dead_at = now
+        row.last_error = error
+
+    def status_counts(self, topics: Sequence[str] | None = None) -> dict[str, dict[str, int]]:
+        query = select(
+            OutboxEventRow.topic,
+            func.count().filter(OutboxEventRow.delivered_at.is_not(None)),
+            func.count().filter(OutboxEventRow.dead_at.is_not(None)),
+            func.count().filter(
+                OutboxEventRow.delivered_at.is_(None), OutboxEventRow.dead_at.is_(None)
+            ),
+        ).group_by(OutboxEventRow.topic)
+        if topics is not None:
+            query = query.where(OutboxEventRow.topic.in_(list(topics)))
+        return {
+            topic: {"delivered": int(done), "dead": int(dead), "pending": int(pending)}
+            for topic, done, dead, pending in self._session.execute(query)
+        }
+
+
+def _event(row: OutboxEventRow) -> OutboxEvent:
+    return OutboxEvent(
+        id=row.id,
+        topic=row.topic,
+        key=row.key,
+        payload=dict(row.payload),
+        created_at=row.created_at,
+        attempts=row.attempts,
+        delivered_at=row.delivered_at,
+        dead_at=row.dead_at,
+        last_error=row.last_error,
+    )
 
 
 class SqlAuditRepository:
