@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from lti_tool.badges.baker import Baker
+from lti_tool.badges.keyring import IssuerKeyRing
+from lti_tool.badges.proofs import BadgeProofs
 from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
@@ -19,17 +22,24 @@ from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
 from lti_tool.lti.nrps import NrpsClient
 from lti_tool.lti.service_tokens import ServiceTokenClient
+from lti_tool.mail import FolderMailer, SmtpMailer
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
+from lti_tool.ports_badges import Mailer
 from lti_tool.services.audit import AuditService
 from lti_tool.services.catalog import CatalogService
 from lti_tool.services.common import ReviewPolicy
-from lti_tool.services.decisions import DecisionService
+from lti_tool.services.credentials import CredentialService
+from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
 from lti_tool.services.evidence import EvidenceService
 from lti_tool.services.launch import LaunchService
+from lti_tool.services.outbox import OutboxWorker
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
+from lti_tool.services.sharing import SharingService
+from lti_tool.services.stacks import StackAwardService
 from lti_tool.services.submissions import SubmissionService
+from lti_tool.services.verification import VerificationService
 from lti_tool.settings import Settings
 from lti_tool.storage.local import LocalEvidenceStore
 from lti_tool.storage.sniffing import FiletypeSniffer
@@ -64,6 +74,17 @@ class Container:
     """One per process: it caches service tokens per (issuer, client_id, token URL, scopes)."""
     nrps: NrpsClient
     ags: AgsClient
+    keyring: IssuerKeyRing
+    """One per process: it caches loaded issuer keys."""
+    proofs: BadgeProofs
+    badge_baker: Baker
+    credentials: CredentialService
+    stacks: StackAwardService
+    verification: VerificationService
+    mailer: Mailer
+    sharing: SharingService
+    worker: OutboxWorker
+    """Consumes the outbox (``credbridge worker``)."""
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -82,6 +103,15 @@ def build_store(settings: Settings) -> EvidenceStore:
             region=settings.s3_region,
         )
     return LocalEvidenceStore(settings.storage_path)
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    mail = settings.mail
+    if mail.smtp_host:
+        return SmtpMailer(
+            mail.smtp_host, mail.smtp_port, mail.sender, mail.smtp_user, mail.smtp_password
+        )
+    return FolderMailer(settings.instance_path / "mail", mail.sender)
 
 
 def build(
@@ -114,6 +144,15 @@ def build(
         deployment_seen=platforms.deployment_seen,
     )
     service_tokens = ServiceTokenClient(tool_keys, clock, lti.http)
+    keyring = IssuerKeyRing(uow_factory, box, settings.base_url)
+    proofs = BadgeProofs(keyring)
+    baker = Baker()
+    credentials = CredentialService(
+        uow_factory, clock, proofs, settings.base_url, default_issuer_name=settings.issuer_name
+    )
+    stacks = StackAwardService(uow_factory, clock, credentials)
+    credentials.on_issued.append(stacks.on_issued)
+    mailer = build_mailer(settings)
     return Container(
         settings=settings,
         engine=engine,
@@ -137,4 +176,13 @@ def build(
         service_tokens=service_tokens,
         nrps=NrpsClient(service_tokens, lti.http),
         ags=AgsClient(service_tokens, lti.http, clock),
+        keyring=keyring,
+        proofs=proofs,
+        badge_baker=baker,
+        credentials=credentials,
+        stacks=stacks,
+        verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
+        mailer=mailer,
+        sharing=SharingService(uow_factory, clock, credentials, mailer),
+        worker=OutboxWorker(uow_factory, clock, {AWARDED_TOPIC: credentials.consume_awarded}),
     )

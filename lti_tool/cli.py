@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from lti_tool.cli_badges import credentials, issuers, worker
 from lti_tool.cli_keys import keys
 from lti_tool.cli_platforms import platform
 from lti_tool.cli_support import command_container, database_errors, settings_or_exit
@@ -136,9 +137,16 @@ def serve(host: str, port: int) -> None:
     from lti_tool.web.app import create_app
 
     app = create_app(settings)
+    if settings.worker_in_process:
+        from lti_tool.cli_badges import start_background_worker
+
+        start_background_worker(app.extensions["credbridge"].worker)
     click.echo(f"credbridge on http://{host}:{port}  (demo sign-in: {settings.demo_mode})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
 main.add_command(keys)
 main.add_command(platform)
+main.add_command(credentials)
+main.add_command(issuers)
+main.add_command(worker)

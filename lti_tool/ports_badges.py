@@ -59,6 +59,9 @@ class IssuedCredentialRepository(Protocol):
         ...
 
     def count(self) -> int: ...
+    def page(self, limit: int, offset: int) -> list[IssuedCredential]:
+        """Newest first."""
+        ...
 
 
 class StackAwardRepository(Protocol):

@@ -48,8 +48,17 @@ def _audit(
     before: str | None, after: str,
 ) -> None:  # fmt: skip
     uow.audit.append(
-        AuditEntry(new_id(), now, actor_id, "issuer_key", key.id[:64], action, before, after,
-                   f"{key.kind.value} key of issuer {key.issuer_id}")  # fmt: skip
+        AuditEntry(
+            new_id(),
+            now,
+            actor_id,
+            "issuer_key",
+            key.id[:64],
+            action,
+            before,
+            after,
+            f"{key.kind.value} key of issuer {key.issuer_id}",
+        )
     )
 
 

@@ -52,12 +52,10 @@ class BadgeProofs:
         return SignedCredential(document=with_proof, jwt=token)
 
     def schema_problems(self, document: dict[str, Any]) -> list[str]:
-        return schema.validate_credential(document)
+        return [str(problem) for problem in schema.validate_credential(document)]
 
     def public_keys(self, issuer_id: str) -> list[dict[str, Any]]:
-        return [
-            self._keys.verification_method(key) for key in self._keys.keys_of(issuer_id)
-        ]
+        return [self._keys.verification_method(key) for key in self._keys.keys_of(issuer_id)]
 
     def rotate(self, issuer_id: str, now: datetime) -> list[IssuerKey]:
         return self._keys.rotate(issuer_id, now)

@@ -13,14 +13,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from lti_tool.domain.badges import CredentialKind, IssuedCredential, IssuerProfile
+from lti_tool.domain.badges import CredentialKind, IssuedCredential, IssuerProfile, StackPolicy
 from lti_tool.domain.errors import ConflictError, NotFoundError, ValidationError
 from lti_tool.domain.model import OutboxEvent, Person, new_id
 from lti_tool.domain.ob3 import (
+    OB_CONTEXT,
+    VC_V2_CONTEXT,
     CredentialFacts,
     CreditClaim,
     Recipient,
     achievement_for_credential,
+    achievement_for_stack,
     open_badge_credential,
     profile,
     results,
@@ -30,7 +33,7 @@ from lti_tool.domain.review import final_scores
 from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.ports_badges import CredentialProofs, SignedCredential
-from lti_tool.services.common import Actor, record
+from lti_tool.services.common import Actor, Page, page_bounds, record
 
 ENTITY = "credential"
 MAX_REASON = 500
@@ -204,6 +207,14 @@ class CredentialService:
         with self._uow() as uow:
             return uow.credentials.get(credential_id)
 
+    def issued(self, actor: Actor, page: int = 1, per_page: int = 25) -> Page[IssuedCredential]:
+        """Every credential, newest first, for the issuer of record."""
+        actor.require(Role.ISSUER)
+        page, per_page, offset = page_bounds(page, per_page)
+        with self._uow() as uow:
+            return Page(uow.credentials.page(per_page, offset), uow.credentials.count(), page,
+                        per_page)  # fmt: skip
+
     def mine(self, actor: Actor) -> list[IssuedCredential]:
         with self._uow() as uow:
             return uow.credentials.for_person(actor.person_id)
@@ -219,38 +230,78 @@ class CredentialService:
         with self._uow() as uow:
             return uow.issuers.get(issuer_id)
 
+    def update_issuer(
+        self,
+        issuer_id: str,
+        *,
+        name: str | None = None,
+        url: str | None = None,
+        email: str | None = None,
+        assessor_name: str | None = None,
+        stack_policy: StackPolicy | None = None,
+        show_results: bool | None = None,
+        jurisdiction: str | None = None,
+    ) -> IssuerProfile:
+        """Change what future credentials say about the issuer (issued ones never change)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            issuer = uow.issuers.get(issuer_id)
+            if name is not None and not name.strip():
+                raise ValidationError("An issuer needs a name.")
+            updated = replace(
+                issuer,
+                name=issuer.name if name is None else name.strip(),
+                url=issuer.url if url is None else url or None,
+                email=issuer.email if email is None else email or None,
+                assessor_name=issuer.assessor_name if assessor_name is None else assessor_name,
+                stack_policy=stack_policy or issuer.stack_policy,
+                show_results=issuer.show_results if show_results is None else show_results,
+                jurisdiction=issuer.jurisdiction if jurisdiction is None else jurisdiction,
+            )
+            changes = [field for field, value in (
+                ("name", name), ("url", url), ("email", email), ("assessor", assessor_name),
+                ("stack policy", stack_policy), ("results", show_results),
+                ("jurisdiction", jurisdiction)) if value is not None]  # fmt: skip
+            uow.issuers.save(updated)
+            record(uow, now, None, "issuer", issuer_id, "update", None, None,
+                   ", ".join(sorted(changes)))  # fmt: skip
+            uow.commit()
+            return updated
+
     def issuer_document(self, issuer_id: str) -> dict[str, Any]:
         """The issuer's ``Profile`` with every key it ever signed with."""
         issuer = self.issuer(issuer_id)
         document = profile(self.base_url, issuer)
         keys = self._proofs.public_keys(issuer_id)
         return {
-            "@context": [
-                "https://www.w3.org/ns/credentials/v2",
-                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-            ],
+            "@context": [VC_V2_CONTEXT, OB_CONTEXT],
             **document,
             "verificationMethod": keys,
             "assertionMethod": [key["id"] for key in keys],
         }
 
     def achievement_document(self, achievement_id: str) -> dict[str, Any]:
+        """A credential version's (or ``stack-<slug>``'s) ``Achievement`` as published."""
         with self._uow() as uow:
-            version = uow.catalog.version(achievement_id)
             issuer = uow.issuers.for_organization(None) or IssuerProfile(
                 id="default", name=self._default_issuer_name, organization_id=None
             )
-        definition = version.definition
-        return {
-            "@context": [
-                "https://www.w3.org/ns/credentials/v2",
-                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-            ],
-            **achievement_for_credential(
-                self.base_url, issuer, version.id, definition,
-                definition.edition or str(version.version),
-            ),
-        }  # fmt: skip
+            if achievement_id.startswith("stack-"):
+                stack = uow.catalog.stack_by_slug(achievement_id.removeprefix("stack-"))
+                if stack is None:
+                    raise NotFoundError("No such achievement.")
+                titles = [v.definition.title for v in uow.catalog.current_versions(stack.id)]
+                document = achievement_for_stack(
+                    self.base_url, issuer, achievement_id, stack.title, stack.description, titles
+                )
+            else:
+                version = uow.catalog.version(achievement_id)
+                definition = version.definition
+                document = achievement_for_credential(
+                    self.base_url, issuer, version.id, definition,
+                    definition.edition or str(version.version),
+                )  # fmt: skip
+        return {"@context": [VC_V2_CONTEXT, OB_CONTEXT], **document}
 
     def revocation_list(self, issuer_id: str) -> dict[str, Any]:
         """The ``1EdTechRevocationList`` document the credentials' ``credentialStatus`` names."""

@@ -71,9 +71,7 @@ class SharingService:
             )
             if part
         )
-        self._mailer.send(
-            MailMessage(to=to, subject=f"Credential: {credential.title}", body=body)
-        )
+        self._mailer.send(MailMessage(to=to, subject=f"Credential: {credential.title}", body=body))
         now = self._clock.now()
         with self._uow() as uow:
             record(uow, now, actor.person_id, "credential", credential.id, "share-email",

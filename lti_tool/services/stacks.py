@@ -15,7 +15,7 @@ from lti_tool.domain.badges import (
     StackAwardState,
     StackPolicy,
 )
-from lti_tool.domain.errors import ConflictError, InvalidTransitionError
+from lti_tool.domain.errors import ConflictError, PermissionDeniedError
 from lti_tool.domain.model import Person, Stack, new_id
 from lti_tool.domain.ob3 import CredentialFacts, achievement_for_stack, open_badge_credential
 from lti_tool.domain.roles import Role
@@ -86,10 +86,13 @@ class StackAwardService:
     def pending(self, actor: Actor) -> list[PendingStack]:
         actor.require(Role.ISSUER)
         with self._uow() as uow:
+            awards = uow.stack_awards.in_state(StackAwardState.PENDING)
             return [
-                PendingStack(award, uow.people.person(award.person_id), uow.catalog.stack(award.stack_id))
-                for award in uow.stack_awards.in_state(StackAwardState.PENDING)
-            ]  # fmt: skip
+                PendingStack(
+                    award, uow.people.person(award.person_id), uow.catalog.stack(award.stack_id)
+                )
+                for award in awards
+            ]
 
     def decide(self, actor: Actor, stack_award_id: str, approve: bool) -> StackAward:
         actor.require(Role.ISSUER)
@@ -97,9 +100,9 @@ class StackAwardService:
         with self._uow() as uow:
             award = uow.stack_awards.get(stack_award_id)
             if award.state is not StackAwardState.PENDING:
-                raise InvalidTransitionError("That stack credential was already decided.")
+                raise ConflictError("That stack credential was already decided.")
             if award.person_id == actor.person_id:
-                raise InvalidTransitionError("You cannot decide on your own stack credential.")
+                raise PermissionDeniedError("You cannot decide on your own stack credential.")
             state = StackAwardState.AWARDED if approve else StackAwardState.DECLINED
             decided = replace(award, state=state, decided_at=now, decided_by=actor.person_id)
             uow.stack_awards.save(decided)
@@ -118,7 +121,9 @@ class StackAwardService:
             if existing is not None:
                 return IssueOutcome(existing, False)
             stack = uow.catalog.stack(award.stack_id)
-            titles = [version.definition.title for version in uow.catalog.current_versions(stack.id)]
+            titles = [
+                version.definition.title for version in uow.catalog.current_versions(stack.id)
+            ]
             issuer = uow.issuers.get(award.issuer_id)
             person = uow.people.person(award.person_id)
             salt = new_id().replace("-", "")

@@ -143,9 +143,7 @@ class VerificationService:
         checks.append(Check("validity", True, "within its validity period"))
         return False
 
-    def _status(
-        self, document: dict[str, Any], issuer_id: str | None, checks: list[Check]
-    ) -> bool:
+    def _status(self, document: dict[str, Any], issuer_id: str | None, checks: list[Check]) -> bool:
         status = document.get("credentialStatus")
         if not isinstance(status, dict):
             checks.append(Check("revocation", True, "the credential declares no status list"))

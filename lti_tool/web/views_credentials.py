@@ -94,9 +94,7 @@ def credential(name: str) -> Any:
     if extension == ".jwt":
         return download(issued.jwt, "application/jwt", f"{issued.id}.jwt")
     if extension == ".json":
-        return download(
-            json.dumps(issued.document, indent=2), JSON_LD, f"{issued.id}.json"
-        )
+        return download(json.dumps(issued.document, indent=2), JSON_LD, f"{issued.id}.json")
     if extension in {".png", ".svg"}:
         media_type = "image/png" if extension == ".png" else "image/svg+xml"
         issuer_name = str(issued.document["issuer"]["name"])

@@ -106,6 +106,13 @@ class InMemoryIssuedCredentialRepository:
             self._s.values("issued_credentials"), key=lambda row: (row.issued_at, row.id)
         )
 
+    def page(self, limit: int, offset: int) -> list[IssuedCredential]:
+        found = sorted(
+            self._s.values("issued_credentials"), key=lambda row: (row.issued_at, row.id)
+        )
+        found.reverse()
+        return found[offset : offset + limit]
+
     def count(self) -> int:
         return len(self._s.table("issued_credentials"))
 

@@ -18,9 +18,7 @@ class IssuerProfileRow(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    organization_id: Mapped[str | None] = mapped_column(
-        ForeignKey("organizations.id"), unique=True
-    )
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"), unique=True)
     """The organisation it issues for; ``None`` for the instance-wide default issuer."""
     url: Mapped[str | None] = mapped_column(String(2000))
     email: Mapped[str | None] = mapped_column(String(320))

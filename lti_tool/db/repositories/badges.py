@@ -235,10 +235,17 @@ class SqlIssuedCredentialRepository:
             after = (rows[-1].issued_at, rows[-1].id)
             self._session.expunge_all()
 
-    def count(self) -> int:
-        return int(
-            self._session.scalar(select(func.count()).select_from(IssuedCredentialRow)) or 0
+    def page(self, limit: int, offset: int) -> list[IssuedCredential]:
+        rows = self._session.scalars(
+            select(IssuedCredentialRow)
+            .order_by(IssuedCredentialRow.issued_at.desc(), IssuedCredentialRow.id)
+            .limit(limit)
+            .offset(offset)
         )
+        return [_credential(row) for row in rows]
+
+    def count(self) -> int:
+        return int(self._session.scalar(select(func.count()).select_from(IssuedCredentialRow)) or 0)
 
 
 def _stack_award(row: StackAwardRow) -> StackAward:
