@@ -50,9 +50,7 @@ def _b58decode(text: str) -> bytes:
 def verify_independently(credential: dict[str, Any], public_key: Ed25519PublicKey) -> bool:
     """True only if the embedded eddsa-rdfc-2022 proof verifies with ``public_key``."""
     proof = dict(credential["proof"])
-    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != (
-        "eddsa-rdfc-2022"
-    ):
+    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != ("eddsa-rdfc-2022"):
         return False
     value = proof.pop("proofValue")
     if not value.startswith("z"):
