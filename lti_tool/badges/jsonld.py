@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any, TypedDict
@@ -56,6 +57,8 @@ def manifest() -> list[dict[str, Any]]:
 def _documents() -> Mapping[str, Any]:
     loaded: dict[str, Any] = {}
     for entry in manifest():
+        if entry.get("kind") != "context":
+            continue
         raw = _vendor_bytes(entry["file"])
         if hashlib.sha256(raw).hexdigest() != entry["sha256"]:
             raise RuntimeError(f"vendored file {entry['file']} does not match its SHA-256")
@@ -105,3 +108,19 @@ def _explain(error: BaseException) -> str:
         cause = getattr(current, "cause", None)
         current = cause if isinstance(cause, BaseException) else current.__cause__
     return str(error).splitlines()[0]
+
+
+_PROBE_VOCAB = "urn:credbridge:undefined#"
+
+
+def undefined_terms(document: Mapping[str, Any]) -> list[str]:
+    """Terms the contexts do not define. JSON-LD drops them, so no proof would cover them.
+
+    Canonicalises once more with a catch-all ``@vocab`` appended and lists the terms that
+    land in it. Call it when issuing (an extension term needs its own vendored context).
+    """
+    contexts = document.get("@context", [])
+    contexts = contexts if isinstance(contexts, list) else [contexts]
+    probe = {**document, "@context": [*contexts, {"@vocab": _PROBE_VOCAB}]}
+    found = re.findall(re.escape("<" + _PROBE_VOCAB) + r"([^>]+)>", canonicalize(probe))
+    return sorted(set(found))
