@@ -102,8 +102,14 @@ class CredentialProofs(Protocol):
 
     def check_document(self, document: dict[str, Any]) -> ProofReport: ...
     def check_jwt(self, token: str) -> ProofReport: ...
+    @property
+    def schema_name(self) -> str:
+        """What :meth:`schema_problems` checks against, for reports."""
+        ...
+
     def schema_problems(self, document: dict[str, Any]) -> list[str]:
-        """Located problems against the official Open Badges 3.0 JSON schema."""
+        """Located problems against the official Open Badges 3.0 JSON schema (or, while it is not
+        vendored, against the required properties and defined terms)."""
         ...
 
     def public_keys(self, issuer_id: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from lti_tool.badges import data_integrity, schema, vc_jwt
+from lti_tool.badges import conformance, data_integrity, schema, vc_jwt
 from lti_tool.badges.keyring import IssuerKeyRing
 from lti_tool.badges.multikey import multikey_to_public_key
 from lti_tool.domain.badges import Check, IssuerKey, KeyKind
@@ -51,8 +51,19 @@ class BadgeProofs:
         token = vc_jwt.encode_vc_jwt(document, rs.private, kid=rs.method)
         return SignedCredential(document=with_proof, jwt=token)
 
+    @property
+    def schema_name(self) -> str:
+        if schema.ACHIEVEMENT_CREDENTIAL_SCHEMA in schema.vendored_schemas():
+            return "Open Badges 3.0 schema (official, vendored)"
+        return (
+            "Open Badges 3.0 required properties and defined terms (official schema not vendored)"
+        )
+
     def schema_problems(self, document: dict[str, Any]) -> list[str]:
-        return [str(problem) for problem in schema.validate_credential(document)]
+        try:
+            return [str(problem) for problem in schema.validate_credential(document)]
+        except schema.SchemaUnavailableError:
+            return conformance.shape_problems(document)
 
     def public_keys(self, issuer_id: str) -> list[dict[str, Any]]:
         return [self._keys.verification_method(key) for key in self._keys.keys_of(issuer_id)]

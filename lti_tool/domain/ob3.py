@@ -14,8 +14,10 @@ The mapping, field by field:
 - the evidence → one top-level ``evidence[]`` entry linking to the access-controlled evidence page
   (student work is never embedded);
 - the assessing organisation → ``credentialSubject.source``; the issuer of record → ``issuer``;
-- PD credit → the ``pdCredit`` extension (amount as a decimal string, unit, jurisdiction), defined
-  by an inline JSON-LD context so verifiers need nothing from the network.
+- PD credit → the top-level ``pdCredit`` extension (amount as a decimal string, unit,
+  jurisdiction): the schema closes ``AchievementSubject`` to unknown properties but leaves the
+  credential open. Its terms, and the 1EdTech status and schema types, are defined by an inline
+  JSON-LD context, so verifiers need nothing from the network.
 """
 
 from __future__ import annotations
@@ -40,7 +42,11 @@ SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
 REVOCATION_LIST = "1EdTechRevocationList"
 PD_CREDIT_NAMESPACE = "https://w3id.org/credbridge/pd-credit#"
 """The extension's vocabulary. Its terms are documented in ``docs/open-badges.md``."""
-PD_CREDIT_CONTEXT: dict[str, Any] = {
+CREDENTIAL_CONTEXT: dict[str, Any] = {
+    # The 1EdTech status and schema types are defined by the OB 3.0 "extensions" context, which
+    # could not be vendored byte for byte; their term definitions are inlined with the same IRIs.
+    SCHEMA_VALIDATOR: "https://purl.imsglobal.org/spec/vccs/v1p0/context.json#" + SCHEMA_VALIDATOR,
+    REVOCATION_LIST: "https://purl.imsglobal.org/spec/vcrl/v1p0/context.json#" + REVOCATION_LIST,
     "PDCredit": f"{PD_CREDIT_NAMESPACE}PDCredit",
     "pdCredit": {"@id": f"{PD_CREDIT_NAMESPACE}pdCredit", "@container": "@set"},
     "creditAmount": f"{PD_CREDIT_NAMESPACE}creditAmount",
@@ -67,8 +73,6 @@ class Recipient:
     email: str | None
     lti_user_id: str | None
     salt: str
-    display_name: str | None = None
-    """Included as ``credentialSubject.name`` only when the issuer publishes names."""
 
 
 @dataclass(frozen=True)
@@ -318,16 +322,10 @@ def open_badge_credential(
         "source": _source(base, facts.issuer),
         "activityEndDate": timestamp(facts.issued_at),
     }
-    if facts.recipient.display_name:
-        subject["name"] = facts.recipient.display_name
     if result and facts.issuer.show_results:
         subject["result"] = list(result)
-    contexts: list[Any] = [VC_V2_CONTEXT, OB_CONTEXT]
-    if facts.credits:
-        subject["pdCredit"] = _credit(facts.credits)
-        contexts.append(PD_CREDIT_CONTEXT)
     document: dict[str, Any] = {
-        "@context": contexts,
+        "@context": [VC_V2_CONTEXT, OB_CONTEXT, CREDENTIAL_CONTEXT],
         "id": credential_url(base, facts.credential_id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": str(achievement["name"]),
@@ -340,6 +338,8 @@ def open_badge_credential(
             "type": REVOCATION_LIST,
         },
     }
+    if facts.credits:
+        document["pdCredit"] = _credit(facts.credits)
     if facts.valid_until is not None:
         document["validUntil"] = timestamp(facts.valid_until)
     if facts.evidence_url:

@@ -152,6 +152,7 @@ class CredentialService:
         document = open_badge_credential(
             facts, achievement, results(achievement, definition, final_scores(reviews))
         )
+        self._check_shape(document)
         signed = self._proofs.sign(document, issuer.id, now)
         issued = IssuedCredential(
             id=credential_id,
@@ -191,6 +192,16 @@ class CredentialService:
             hook(issued)
         return IssueOutcome(issued, True)
 
+    def _check_shape(self, document: dict[str, Any]) -> None:
+        """Never sign a credential that would not verify as an Open Badge."""
+        problems = self._proofs.schema_problems(document)
+        if problems:
+            raise ValidationError(
+                "The credential built for this award does not conform to Open Badges 3.0; it "
+                "was not issued.",
+                problems,
+            )
+
     def sign_and_store(
         self,
         issued: IssuedCredential,
@@ -198,6 +209,7 @@ class CredentialService:
         already: Callable[[UnitOfWork], IssuedCredential | None],
     ) -> IssueOutcome:
         """Sign ``document`` for ``issued`` and store it (stack credentials use this)."""
+        self._check_shape(document)
         signed: SignedCredential = self._proofs.sign(document, issued.issuer_id, issued.issued_at)
         return self._store(replace(issued, document=signed.document, jwt=signed.jwt), already)
 

@@ -122,7 +122,9 @@ class OutboxWorker:
         except DomainError as error:
             # Our own rules refused the work (a missing row, an invalid state): retrying will
             # not change that, so a person looks at it.
-            return self._failed(event, f"{type(error).__name__}: {error}", False, None)
+            details = "; ".join(getattr(error, "problems", []) or [])
+            message = f"{type(error).__name__}: {error}" + (f" ({details})" if details else "")
+            return self._failed(event, message, False, None)
         except Exception as error:
             log.exception("outbox event %s (%s) failed", event.id, event.topic)
             return self._failed(event, f"{type(error).__name__}: {error}", True, None)

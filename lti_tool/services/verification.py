@@ -113,9 +113,9 @@ class VerificationService:
         problems = self._proofs.schema_problems(document)
         checks.append(
             Check(
-                "Open Badges 3.0 schema",
+                self._proofs.schema_name,
                 not problems,
-                "; ".join(problems[:5]) or "conforms to the official AchievementCredential schema",
+                "; ".join(problems[:5]) or "conforms",
             )
         )
         expired = self._dates(document, checks)
