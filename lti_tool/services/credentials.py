@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from lti_tool.domain import ob2
 from lti_tool.domain.badges import CredentialKind, IssuedCredential, IssuerProfile, StackPolicy
 from lti_tool.domain.errors import ConflictError, NotFoundError, ValidationError
 from lti_tool.domain.model import OutboxEvent, Person, new_id
@@ -314,6 +315,26 @@ class CredentialService:
                     definition.edition or str(version.version),
                 )  # fmt: skip
         return {"@context": [VC_V2_CONTEXT, OB_CONTEXT], **document}
+
+    # -- Open Badges 2.0 ------------------------------------------------------------------------
+
+    def ob2_assertion(self, credential_id: str) -> dict[str, Any]:
+        credential = self.get(credential_id)
+        return ob2.assertion(
+            self.base_url, credential.id, credential.issuer_id, credential.achievement_id,
+            credential.document,
+            credential.revocation_reason, credential.revoked,
+        )  # fmt: skip
+
+    def ob2_badge_class(self, issuer_id: str, achievement_id: str) -> dict[str, Any]:
+        self.issuer(issuer_id)
+        return ob2.badge_class(self.base_url, issuer_id, self.achievement_document(achievement_id))
+
+    def ob2_issuer(self, issuer_id: str, fallback_email: str) -> dict[str, Any]:
+        issuer = self.issuer(issuer_id)
+        return ob2.issuer_profile(
+            self.base_url, issuer.id, issuer.name, issuer.url, issuer.email or fallback_email
+        )
 
     def revocation_list(self, issuer_id: str) -> dict[str, Any]:
         """The ``1EdTechRevocationList`` document the credentials' ``credentialStatus`` names."""

@@ -115,3 +115,21 @@ def evidence(submission_id: str) -> Any:
     if g.get("actor") is None:
         abort(401, "The evidence behind a credential is private to the educator who earned it.")
     return redirect(url_for("teacher.submission", submission_id=submission_id))
+
+
+@bp.get("/ob2/assertions/<credential_id>")
+def ob2_assertion(credential_id: str) -> Any:
+    """Open Badges 2.0 hosted Assertion (revoked ones say ``revoked: true``)."""
+    response = json_ld(container().credentials.ob2_assertion(credential_id), cache=False)
+    return response
+
+
+@bp.get("/ob2/issuers/<issuer_id>/badges/<achievement_id>")
+def ob2_badge_class(issuer_id: str, achievement_id: str) -> Any:
+    return json_ld(container().credentials.ob2_badge_class(issuer_id, achievement_id))
+
+
+@bp.get("/ob2/issuers/<issuer_id>")
+def ob2_issuer(issuer_id: str) -> Any:
+    services = container()
+    return json_ld(services.credentials.ob2_issuer(issuer_id, services.settings.mail.sender))
