@@ -12,6 +12,7 @@ then two checks stand in, and say so in every report:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,13 +74,51 @@ def required_problems(document: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+_FULLY_DEFINED: set[str] = set()
+"""Term signatures already found fully defined (see :func:`term_signature`)."""
+_MEMO_LIMIT = 4096
+
+
+def term_signature(document: Mapping[str, Any]) -> str:
+    """What decides whether every term is defined: the contexts, every property name, and every
+    ``type`` value. (Other values are never read as terms: the only vocabulary-typed property in
+    our contexts is ``proofPurpose``, and the shape is checked before the proof is added.)"""
+    keys: set[str] = set()
+    types: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context":
+                    continue
+                keys.add(key)
+                if key == "type":
+                    types.update(_types(value))
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(document)
+    context = json.dumps(document.get("@context"), sort_keys=True)
+    return json.dumps([context, sorted(keys), sorted(types)])
+
+
 def shape_problems(document: Mapping[str, Any]) -> list[str]:
+    """Required properties, then undefined terms. Finding undefined terms canonicalises the whole
+    document (as costly as a proof), so a term signature already found clean is not checked
+    again: every credential of one achievement has the same signature."""
     problems = required_problems(document)
+    signature = term_signature(document)
+    if signature in _FULLY_DEFINED:
+        return problems
     try:
-        problems.extend(
-            f"term {term!r} is not defined by the credential's contexts"
-            for term in undefined_terms(document)
-        )
+        undefined = undefined_terms(document)
     except (CanonicalizationError, UnknownDocumentError) as error:
-        problems.append(f"$['@context']: {error}")
+        return [*problems, f"$['@context']: {error}"]
+    problems.extend(
+        f"term {term!r} is not defined by the credential's contexts" for term in undefined
+    )
+    if not undefined and len(_FULLY_DEFINED) < _MEMO_LIMIT:
+        _FULLY_DEFINED.add(signature)
     return problems

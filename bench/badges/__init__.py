@@ -1,0 +1,1 @@
+"""Open Badges issuing benchmark (issue 4)."""
