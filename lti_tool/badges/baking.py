@@ -158,7 +158,10 @@ def bake_svg(svg: bytes, text: str) -> bytes:
     root = _parse_svg(svg)
     if next(root.iter(_CREDENTIAL_TAG), None) is not None:
         raise BakingError("SVG already carries a baked credential")
-    source = svg.decode("utf-8")
+    try:
+        source = svg.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BakingError("SVG is not UTF-8; re-save it as UTF-8 to bake it") from error
     match = _SVG_START.search(source)
     if match is None:
         raise BakingError("SVG has no <svg> start tag")
@@ -179,5 +182,6 @@ def bake_svg(svg: bytes, text: str) -> bytes:
         element = f"<openbadges:credential verify={quoteattr(text)}></openbadges:credential>"
     tail = "</svg>" + source[end + 1 :] if self_closing else source[end + 1 :]
     baked = (source[: match.start()] + start_tag + ">" + element + tail).encode("utf-8")
-    _parse_svg(baked)
+    if unbake_svg(baked) != text.strip():
+        raise BakingError("could not place the credential right after the <svg> start tag")
     return baked

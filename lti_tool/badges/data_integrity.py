@@ -96,13 +96,13 @@ def verify_proof(
     """Check the embedded ``eddsa-rdfc-2022`` proof; an empty list means it is valid.
 
     Each entry names one failed check in plain words, e.g. ``"proof.cryptosuite is not
-    eddsa-rdfc-2022"`` or ``"signature does not match the document"``.
+    eddsa-rdfc-2022"`` or ``"signature does not match the document"``. In a proof set (a list),
+    the first ``eddsa-rdfc-2022`` proof is checked; like every member of a set, it signs the
+    document without any proof.
     """
-    proof = document.get("proof")
-    if proof is None:
-        return ["document has no proof"]
-    if not isinstance(proof, Mapping):
-        return ["proof is not a single proof object"]
+    proof = _our_proof(document.get("proof"))
+    if isinstance(proof, str):
+        return [proof]
     problems = _check_proof_fields(proof, expected_proof_purpose)
     if "@context" in proof and proof["@context"] != document.get("@context"):
         problems.append("proof.@context does not match the document @context")
@@ -122,6 +122,24 @@ def verify_proof(
     except InvalidSignature:
         return ["signature does not match the document"]
     return []
+
+
+def _our_proof(proof: Any) -> Mapping[str, Any] | str:
+    """The proof to check, or why there is none. In a proof set, the first of our suite."""
+    if proof is None:
+        return "document has no proof"
+    if isinstance(proof, list):
+        ours = [
+            item
+            for item in proof
+            if isinstance(item, Mapping) and item.get("cryptosuite") == CRYPTOSUITE
+        ]
+        if not ours:
+            return f"document has no {CRYPTOSUITE} proof"
+        return ours[0]
+    if not isinstance(proof, Mapping):
+        return "proof is not a proof object"
+    return proof
 
 
 def _check_proof_fields(proof: Mapping[str, Any], expected_purpose: str) -> list[str]:

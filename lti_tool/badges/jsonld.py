@@ -19,11 +19,16 @@ from pyld import jsonld
 
 
 class RemoteDocument(TypedDict):
-    """What PyLD expects a document loader to return."""
+    """What PyLD expects a document loader to return.
+
+    ``tag: "static"`` tells PyLD the document never changes, so it keeps the *resolved*
+    context in its process-wide cache instead of re-processing it for every call.
+    """
 
     contextUrl: None
     documentUrl: str
     document: Any
+    tag: str
 
 
 class UnknownDocumentError(Exception):
@@ -76,7 +81,7 @@ def load_document(url: str, options: Mapping[str, Any] | None = None) -> RemoteD
     document = _documents().get(url)
     if document is None:
         raise UnknownDocumentError(url)
-    return {"contextUrl": None, "documentUrl": url, "document": document}
+    return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
 
 
 _OPTIONS: dict[str, Any] = {

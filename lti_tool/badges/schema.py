@@ -8,12 +8,14 @@ path such as ``$.credentialSubject.achievement``) so a page can point at the fie
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from jsonschema import Draft201909Validator, FormatChecker
@@ -51,14 +53,15 @@ class SchemaProblem:
         return f"{self.path}: {self.message}"
 
 
-def vendored_schemas() -> dict[str, Any]:
-    """The vendored schemas by their ``$id`` URL (empty when none is vendored)."""
+@functools.cache
+def vendored_schemas() -> Mapping[str, Any]:
+    """The vendored schemas by their ``$id`` URL (empty when none is vendored); read once."""
     schemas: dict[str, Any] = {}
     for entry in manifest():
         if entry.get("kind") == "schema":
             path = resources.files("lti_tool.badges").joinpath("vendor", entry["file"])
             schemas[entry["url"]] = json.loads(path.read_bytes())
-    return schemas
+    return MappingProxyType(schemas)
 
 
 def _date_time(value: object) -> bool:
@@ -80,28 +83,45 @@ def _format_checker() -> FormatChecker:
     return checker
 
 
-def validate(
-    instance: Any, schema: Mapping[str, Any], extra_schemas: Mapping[str, Any] | None = None
-) -> list[SchemaProblem]:
-    """Validate ``instance`` against ``schema`` (draft 2019-09), refs from vendored schemas only.
-
-    Raises:
-        SchemaUnavailableError: a ``$ref`` names a schema that is neither vendored nor given.
-    """
+def _validator(
+    schema: Mapping[str, Any], extra_schemas: Mapping[str, Any] | None
+) -> Draft201909Validator:
     known = {**vendored_schemas(), **(extra_schemas or {})}
     registry: Registry[Any] = Registry().with_resources(
         (uri, Resource.from_contents(contents, default_specification=DRAFT201909))
         for uri, contents in known.items()
     )
-    validator = Draft201909Validator(
-        dict(schema), registry=registry, format_checker=_format_checker()
-    )
+    return Draft201909Validator(dict(schema), registry=registry, format_checker=_format_checker())
+
+
+@functools.cache
+def _vendored_validator(schema_url: str) -> Draft201909Validator:
+    return _validator(vendored_schemas()[schema_url], None)
+
+
+def _problems(validator: Draft201909Validator, instance: Any) -> list[SchemaProblem]:
     try:
         errors = sorted(validator.iter_errors(instance), key=lambda error: list(error.path))
     except Unresolvable as error:
         # The registry has no retrieval function: an unknown $ref fails here, unfetched.
         raise SchemaUnavailableError(str(getattr(error, "ref", error))) from error
     return [SchemaProblem(error.json_path, error.message) for error in errors]
+
+
+def validate(
+    instance: Any, schema: Mapping[str, Any], extra_schemas: Mapping[str, Any] | None = None
+) -> list[SchemaProblem]:
+    """Validate ``instance`` against ``schema`` (draft 2019-09), refs from vendored schemas only.
+
+    Args:
+        instance: the JSON value to check.
+        schema: the schema to apply.
+        extra_schemas: further schemas by URI that ``$ref`` may name (tests, extensions).
+
+    Raises:
+        SchemaUnavailableError: a ``$ref`` names a schema that is neither vendored nor given.
+    """
+    return _problems(_validator(schema, extra_schemas), instance)
 
 
 def validate_credential(
@@ -112,7 +132,6 @@ def validate_credential(
     Raises:
         SchemaUnavailableError: that schema is not vendored.
     """
-    schemas = vendored_schemas()
-    if schema_url not in schemas:
+    if schema_url not in vendored_schemas():
         raise SchemaUnavailableError(schema_url)
-    return validate(credential, schemas[schema_url])
+    return _problems(_vendored_validator(schema_url), credential)

@@ -96,6 +96,16 @@ def test_svg_refusals() -> None:
     )
     with pytest.raises(BakingError):
         unbake_svg(bomb)
+    with pytest.raises(BakingError, match="UTF-8"):
+        bake_svg(
+            '<svg xmlns="http://www.w3.org/2000/svg"><title>é</title></svg>'.encode(
+                "latin-1"
+            ).replace(b"<svg", b'<?xml version="1.0" encoding="ISO-8859-1"?><svg'),
+            JWS,
+        )
+    commented = b'<!-- <svg> --><svg xmlns="http://www.w3.org/2000/svg"/>'
+    with pytest.raises(BakingError, match="could not place"):
+        bake_svg(commented, JWS)
     with pytest.raises(BakingError, match="another namespace"):
         bake_svg(b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="urn:x"/>', JWS)
 

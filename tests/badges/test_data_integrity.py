@@ -106,6 +106,23 @@ def test_missing_proof_and_unknown_context_are_reported() -> None:
     assert "https://example.com/unknown" in problem
 
 
+def test_a_proof_set_is_searched_for_our_suite() -> None:
+    document = signed()
+    other_suite = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "ecdsa-rdfc-2019",
+        "proofValue": "z1",
+    }
+    document["proof"] = [other_suite, document["proof"]]
+    assert verify_proof(document, ed25519_key().public_key()) == []
+    document["proof"] = [other_suite]
+    assert verify_proof(document, ed25519_key().public_key()) == [
+        "document has no eddsa-rdfc-2022 proof"
+    ]
+    document["proof"] = "z123"
+    assert verify_proof(document, ed25519_key().public_key()) == ["proof is not a proof object"]
+
+
 def test_add_proof_refuses_bad_input() -> None:
     with pytest.raises(ValueError, match="already has a proof"):
         add_proof(signed(), ed25519_key(), VERIFICATION_METHOD, CREATED)

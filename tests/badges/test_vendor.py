@@ -20,6 +20,26 @@ from lti_tool.badges.jsonld import (
 
 VENDOR = Path(__file__).resolve().parents[2] / "lti_tool" / "badges" / "vendor"
 
+# The SHA-256 of each file as its publisher serves it (W3C, w3id.org, 1EdTech), recorded here
+# independently of manifest.json so a context cannot change together with its manifest entry.
+PUBLISHED_SHA256 = {
+    "https://www.w3.org/ns/credentials/v2": (
+        "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+    ),
+    "https://www.w3.org/ns/credentials/examples/v2": (
+        "57393fbc69d6efb9b9b5dc9cb6b9880b0944360abfe2eaf459c9e58cf2279d7c"
+    ),
+    "https://w3id.org/security/data-integrity/v2": (
+        "67f21e6e33a6c14e5ccfd2fc7865f7474fb71a04af7e94136cb399dfac8ae8f4"
+    ),
+    "https://w3id.org/security/multikey/v1": (
+        "ba2c182de2d92f7e47184bcca8fcf0beaee6d3986c527bf664c195bbc7c58597"
+    ),
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": (
+        "3d34f4d4ef1bce691106e63798beb5e7b862ba841423f5ee1e53ab7ddf3bca84"
+    ),
+}
+
 
 def test_every_vendored_file_matches_its_manifest_hash() -> None:
     entries = json.loads((VENDOR / "manifest.json").read_text())["documents"]
@@ -30,6 +50,14 @@ def test_every_vendored_file_matches_its_manifest_hash() -> None:
         assert len(raw) == entry["bytes"], entry["file"]
         assert entry["url"].startswith("https://")
         assert entry["source"]
+
+
+def test_vendored_contexts_are_the_published_files_byte_for_byte() -> None:
+    by_url = {entry["url"]: entry for entry in manifest()}
+    for url, digest in PUBLISHED_SHA256.items():
+        raw = (VENDOR / by_url[url]["file"]).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == digest, url
+        assert by_url[url]["matches_published_digest"] is True
 
 
 def test_every_file_in_the_vendor_folder_is_in_the_manifest() -> None:
