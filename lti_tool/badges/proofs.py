@@ -48,7 +48,8 @@ class BadgeProofs:
         with_proof = data_integrity.add_proof(
             document, ed.private, verification_method=ed.method, created=timestamp(now)
         )
-        token = vc_jwt.encode_vc_jwt(document, rs.private, kid=rs.method)
+        # OB 3.0 §8.2: the embedded proof is made first and travels inside the JWT too.
+        token = vc_jwt.encode_vc_jwt(with_proof, rs.private, kid=rs.method)
         return SignedCredential(document=with_proof, jwt=token)
 
     @property

@@ -25,7 +25,8 @@ def test_a_new_undefined_term_is_found_even_after_the_memo() -> None:
     ]
     retyped = copy.deepcopy(document)
     retyped["credentialSubject"]["type"] = ["AchievementSubject", "MadeUpType"]
-    assert "term 'MadeUpType' is not defined by the credential's contexts" in shape_problems(retyped)
+    problem = "term 'MadeUpType' is not defined by the credential's contexts"
+    assert problem in shape_problems(retyped)
 
 
 def test_missing_required_properties_are_located() -> None:
