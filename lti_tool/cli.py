@@ -113,12 +113,15 @@ def demo(catalog_path: Path | None) -> None:
     clock = ShiftableClock()
     with command_container(settings, clock=clock) as container:
         report = load_demo(container, clock, catalog_file)
+        issued = container.worker.drain() if report.loaded else None
     if not report.loaded:
         click.echo("The demo district is already loaded: nothing to do.")
         return
     click.echo(f"Loaded the demo district: {len(report.people)} people.")
     for description, state in report.states.items():
         click.echo(f"  {description}: {state.value}")
+    if issued is not None:
+        click.echo(f"Open Badges issued for the demo's awards: {issued.delivered}")
 
 
 @main.command()

@@ -117,3 +117,29 @@ def test_pd_credit_is_a_documented_extension_never_a_bare_number() -> None:
     ]
     assert "creditsEarned" not in json.dumps(document)
     assert "pdCredit" not in credential()
+
+
+def test_catalog_badge_fields_are_parsed_and_located() -> None:
+    import pytest
+
+    from lti_tool.domain.errors import ValidationError
+
+    data = yaml.safe_load(DEMO.read_text())
+    item = data["stacks"][0]["credentials"][0]
+    item["alignments"] = [{"name": "InTASC 6", "url": "https://example.org/intasc/6", "code": "6"}]
+    item["credit"] = {"amount": "15", "unit": "clock_hours"}
+    parsed = parse_catalog(data).stacks[0].credentials[0]
+    assert parsed.credit is not None and parsed.credit.amount == Decimal("15")
+    assert parsed.alignments[0].code == "6"
+    item["alignments"] = [{"name": "x", "url": "ftp://x", "nme": 1}]
+    item["credit"] = {"amount": "-1", "unit": "hours"}
+    with pytest.raises(ValidationError) as error:
+        parse_catalog(data)
+    where = "stacks[0].credentials[0]"
+    assert error.value.problems == [
+        f"{where}.alignments[0].nme: is not a field of a alignment (did you mean 'name'?)",
+        f"{where}.alignments[0].url: 'ftp://x' is not an http(s) URL",
+        f"{where}.credit.unit: 'hours' is not one of clock_hours, pdps, ceus, semester_hours, "
+        "credits",
+        f"{where}.credit.amount: must be more than zero",
+    ]
