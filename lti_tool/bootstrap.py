@@ -6,12 +6,15 @@ The web app, the CLI, the benchmarks and the tests all get their services from :
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
+from connectors.oneroster.csv_package import CsvPackage
 from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
+from lti_tool.db.repositories.roster import SqlRosterStore
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.ags import AgsClient
 from lti_tool.lti.deep_linking import DeepLinkResponder
@@ -29,6 +32,8 @@ from lti_tool.services.launch import LaunchService
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
+from lti_tool.services.roster import RosterPolicy, RosterService
+from lti_tool.services.roster_identity import IdentityLinker
 from lti_tool.services.submissions import SubmissionService
 from lti_tool.settings import Settings
 from lti_tool.storage.local import LocalEvidenceStore
@@ -64,6 +69,11 @@ class Container:
     """One per process: it caches service tokens per (issuer, client_id, token URL, scopes)."""
     nrps: NrpsClient
     ags: AgsClient
+    roster: RosterService
+
+    def roster_package(self, path: Path) -> CsvPackage:
+        """A OneRoster CSV package (zip or folder) as a roster source."""
+        return CsvPackage(path)
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -114,6 +124,16 @@ def build(
         deployment_seen=platforms.deployment_seen,
     )
     service_tokens = ServiceTokenClient(tool_keys, clock, lti.http)
+    people = PeopleService(uow_factory, clock)
+    roster_policy = RosterPolicy(
+        deactivation_threshold=settings.roster_deactivation_percent / 100,
+        employee_id_field=settings.roster_employee_id_field,
+    )
+
+    def roster_stores() -> SqlRosterStore:
+        return SqlRosterStore(engine)
+
+    linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
     return Container(
         settings=settings,
         engine=engine,
@@ -122,7 +142,7 @@ def build(
         store=store,
         policy=policy,
         catalog=CatalogService(uow_factory, clock),
-        people=PeopleService(uow_factory, clock),
+        people=people,
         submissions=SubmissionService(uow_factory, clock, policy),
         evidence=EvidenceService(uow_factory, clock, store, sniffer, policy),
         reviews=ReviewService(uow_factory, clock, policy),
@@ -137,4 +157,5 @@ def build(
         service_tokens=service_tokens,
         nrps=NrpsClient(service_tokens, lti.http),
         ags=AgsClient(service_tokens, lti.http, clock),
+        roster=RosterService(roster_stores, linker, clock, roster_policy),
     )

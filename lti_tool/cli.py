@@ -12,6 +12,7 @@ import click
 
 from lti_tool.cli_keys import keys
 from lti_tool.cli_platforms import platform
+from lti_tool.cli_roster import roster
 from lti_tool.cli_support import command_container, database_errors, settings_or_exit
 from lti_tool.clock import ShiftableClock
 from lti_tool.domain.catalog import parse_catalog
@@ -142,3 +143,4 @@ def serve(host: str, port: int) -> None:
 
 main.add_command(keys)
 main.add_command(platform)
+main.add_command(roster)

@@ -65,6 +65,11 @@ class PeopleService:
             uow.commit()
         return organization
 
+    def organizations(self, kind: OrganizationKind | None = None) -> list[Organization]:
+        """Every organisation (of one kind), by name."""
+        with self._uow() as uow:
+            return [o for o in uow.people.organizations() if kind is None or o.kind is kind]
+
     def organization_by_slug(self, slug: str) -> Organization | None:
         with self._uow() as uow:
             return uow.people.organization_by_slug(slug)
@@ -99,6 +104,17 @@ class PeopleService:
                 record(uow, now, actor_id, "person", person.id, "grant_role", None, role.value)
             uow.commit()
         return person
+
+    def add_identities(
+        self, person_id: str, identities: tuple[tuple[IdentityKind, str, str], ...]
+    ) -> None:
+        """Attach identities ``(kind, namespace, value)`` the person does not hold yet."""
+        with self._uow() as uow:
+            uow.people.person(person_id)
+            for kind, namespace, value in identities:
+                if uow.people.find_by_identity(kind, namespace, value) is None:
+                    uow.people.add_identity(ExternalIdentity(person_id, kind, namespace, value))
+            uow.commit()
 
     def find_by_email(self, email: str) -> Person | None:
         with self._uow() as uow:

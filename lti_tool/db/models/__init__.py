@@ -16,6 +16,13 @@ from lti_tool.db.models.people import (
     PersonRow,
     RoleAssignmentRow,
 )
+from lti_tool.db.models.roster import (
+    ROSTER_TABLES,
+    roster_bookmarks,
+    roster_match_questions,
+    roster_providers,
+    roster_reports,
+)
 from lti_tool.db.models.submissions import (
     AwardRow,
     DecisionRow,
@@ -26,6 +33,7 @@ from lti_tool.db.models.submissions import (
 )
 
 __all__ = [
+    "ROSTER_TABLES",
     "AuditEntryRow",
     "AwardRow",
     "Base",
@@ -47,4 +55,8 @@ __all__ = [
     "SubmissionRow",
     "ToolKeyRow",
     "UsedNonceRow",
+    "roster_bookmarks",
+    "roster_match_questions",
+    "roster_providers",
+    "roster_reports",
 ]
