@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from lti_tool.bootstrap import Container, build
 from lti_tool.db.models.roster import ROSTER_TABLES
-from lti_tool.domain.roles import OrganizationKind
+from lti_tool.domain.roles import OrganizationKind, Role
 from lti_tool.domain.roster.entities import Entity
 from lti_tool.domain.roster.report import ImportReport
+from lti_tool.services.common import Actor
 from lti_tool.settings import load_settings
 
+ADMIN = Actor(person_id="admin", display_name="Admin", roles=frozenset({Role.ADMIN}))
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "oneroster"
 
 
