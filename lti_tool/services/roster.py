@@ -30,7 +30,14 @@ from lti_tool.domain.roster.report import (
     ReportStatus,
     Severity,
 )
-from lti_tool.ports import Clock, MatchQuestion, RosterFeed, RosterSource, RosterStore
+from lti_tool.ports import (
+    Clock,
+    MatchQuestion,
+    RosterFeed,
+    RosterSource,
+    RosterStore,
+    RosterUser,
+)
 from lti_tool.ports import RosterStoreFactory as StoreFactory
 from lti_tool.services.common import Actor
 from lti_tool.services.roster_identity import IdentityLinker
@@ -270,6 +277,14 @@ class RosterService:
         actor.require(Role.ADMIN)
         with self._stores() as store:
             return store.questions()
+
+    def users(
+        self, actor: Actor, scope_id: str, query: str = "", limit: int = 100
+    ) -> list[RosterUser]:
+        """Roster users of a district matching ``query`` (name, email, sourcedId, employee id)."""
+        actor.require(Role.ADMIN)
+        with self._stores() as store:
+            return store.users(scope_id, query.strip(), limit)
 
     def set_employee_id(
         self, actor: Actor, scope_id: str, sourced_id: str, employee_id: str
