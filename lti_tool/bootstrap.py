@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from connectors.http import HttpClient
 from connectors.oneroster.csv_package import CsvPackage
+from connectors.oneroster.factory import OneRosterSources
 from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
@@ -34,6 +36,7 @@ from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
 from lti_tool.services.roster import RosterPolicy, RosterService
 from lti_tool.services.roster_identity import IdentityLinker
+from lti_tool.services.roster_sync import RosterSyncService
 from lti_tool.services.submissions import SubmissionService
 from lti_tool.settings import Settings
 from lti_tool.storage.local import LocalEvidenceStore
@@ -70,6 +73,9 @@ class Container:
     nrps: NrpsClient
     ags: AgsClient
     roster: RosterService
+    roster_sync: RosterSyncService
+    roster_http: HttpClient
+    """Shared by roster syncs; closed with the container (``close()``)."""
 
     def roster_package(self, path: Path) -> CsvPackage:
         """A OneRoster CSV package (zip or folder) as a roster source."""
@@ -134,6 +140,8 @@ def build(
         return SqlRosterStore(engine)
 
     linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
+    roster = RosterService(roster_stores, linker, clock, roster_policy)
+    roster_http = HttpClient()
     return Container(
         settings=settings,
         engine=engine,
@@ -157,5 +165,9 @@ def build(
         service_tokens=service_tokens,
         nrps=NrpsClient(service_tokens, lti.http),
         ags=AgsClient(service_tokens, lti.http, clock),
-        roster=RosterService(roster_stores, linker, clock, roster_policy),
+        roster=roster,
+        roster_sync=RosterSyncService(
+            roster_stores, roster, box, OneRosterSources(roster_http), clock
+        ),
+        roster_http=roster_http,
     )

@@ -10,6 +10,7 @@ import click
 
 from lti_tool.bootstrap import Container
 from lti_tool.cli_support import command_container
+from lti_tool.domain.errors import DomainError
 from lti_tool.domain.model import Organization
 from lti_tool.domain.roles import OrganizationKind
 from lti_tool.domain.roster.csv_rows import PackageError
@@ -104,4 +105,69 @@ def roster_import(
                         confirm_deactivations=confirm_deactivations,
                         progress=bar.update,
                     )
+    print_report(report, as_json)
+
+
+@roster.command("add-provider")
+@click.argument("name")
+@click.option("--org", "org_slug", default=None, help="The district's slug (created if new).")
+@click.option("--version", "version", type=click.Choice(["1.1", "1.2"]), required=True)
+@click.option("--base-url", required=True, help="The provider's root, before /ims/oneroster.")
+@click.option("--client-id", required=True)
+@click.option(
+    "--secret",
+    prompt=True,
+    hide_input=True,
+    envvar="CREDBRIDGE_ROSTER_SECRET",
+    help="Asked for when not given (or from CREDBRIDGE_ROSTER_SECRET); stored encrypted.",
+)
+@click.option("--token-url", default=None, help="OneRoster 1.2: the OAuth 2 token endpoint.")
+@click.option("--scope", "scopes", default=None, help="OneRoster 1.2: scopes (roster-core).")
+@click.option("--signature", type=click.Choice(["HMAC-SHA256", "HMAC-SHA1"]), default="HMAC-SHA256")
+def add_provider(
+    name: str,
+    org_slug: str | None,
+    version: str,
+    base_url: str,
+    client_id: str,
+    secret: str,
+    token_url: str | None,
+    scopes: str | None,
+    signature: str,
+) -> None:
+    """Register a OneRoster REST provider to sync from."""
+    with command_container() as container:
+        scope = district(container, org_slug)
+        try:
+            container.roster_sync.add_provider(
+                name,
+                scope.id,
+                version,
+                base_url,
+                client_id,
+                secret,
+                token_url=token_url,
+                scopes=scopes,
+                signature_method=signature,
+            )
+        except DomainError as error:
+            problems = getattr(error, "problems", [])
+            raise click.ClickException("\n  ".join([error.message, *problems])) from error
+    click.echo(f"Roster provider {name} added for {scope.name}.")
+
+
+@roster.command("sync")
+@click.argument("provider")
+@click.option("--full", is_flag=True, help="Read everything, not only changes, and reconcile.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--confirm-deactivations", is_flag=True)
+def sync(provider: str, full: bool, as_json: bool, confirm_deactivations: bool) -> None:
+    """Sync from a OneRoster REST provider; after a crash, the same command resumes."""
+    with command_container() as container:
+        try:
+            report = container.roster_sync.sync(
+                provider, full=full, confirm_deactivations=confirm_deactivations
+            )
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
     print_report(report, as_json)

@@ -7,7 +7,7 @@ them with in-memory fakes. Services import nothing else from outside the domain.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self
@@ -334,6 +334,13 @@ class RosterFeed:
     header: Sequence[str]
     rows: Iterator[RawRow]
     problems: list[Problem]
+    name: str = ""
+    """Where the rows come from, for problem locations; default ``<entity>.csv``."""
+    complete: bool | None = None
+    """Whether the rows are the whole truth (records not seen are deactivated per policy);
+    ``None`` means: when ``mode`` is ``bulk``."""
+    done_bookmark: str | None = None
+    """Set by the source once ``rows`` is exhausted: the bookmark for the next sync."""
 
 
 class RosterSource(Protocol):
@@ -399,6 +406,42 @@ class MatchQuestion:
     candidates: list[dict[str, str]]
     reason: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class RosterProvider:
+    """A OneRoster REST provider credbridge syncs from."""
+
+    name: str
+    scope_id: str
+    version: str
+    base_url: str
+    client_id: str
+    secret: str = field(repr=False)
+    """Encrypted with the :class:`SecretCipher`; never the plain secret."""
+    token_url: str | None
+    scopes: str | None
+    signature_method: str
+    created_at: datetime
+
+
+class SecretCipher(Protocol):
+    """Encrypts secrets at rest (connector credentials) under rotatable keys."""
+
+    def encrypt(self, plain: str) -> str: ...
+    def decrypt(self, token: str) -> str: ...
+
+
+class RosterSourceFactory(Protocol):
+    def __call__(
+        self,
+        provider: RosterProvider,
+        secret: str,
+        bookmarks: dict[Entity, str | None],
+        full: bool,
+    ) -> RosterSource:
+        """A source reading ``provider`` with its plain ``secret``, resuming at ``bookmarks``."""
+        ...
 
 
 class RosterStore(Protocol):
@@ -485,6 +528,15 @@ class RosterStore(Protocol):
 
     def bookmark(self, provider: str, entity: Entity) -> str | None: ...
     def save_bookmark(self, provider: str, entity: Entity, value: str | None) -> None: ...
+    def add_provider(self, provider: RosterProvider) -> None:
+        """Raises ConflictError when the name is taken."""
+        ...
+
+    def provider(self, name: str) -> RosterProvider:
+        """Raises NotFoundError."""
+        ...
+
+    def providers(self) -> list[RosterProvider]: ...
 
 
 class RosterStoreFactory(Protocol):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.model import new_id
 from lti_tool.domain.roles import Role
-from lti_tool.domain.roster.csv_rows import FILE_NAMES, FileReader, PackageError
+from lti_tool.domain.roster.csv_rows import FileReader, PackageError
 from lti_tool.domain.roster.entities import (
     ABSENCE_POLICY,
     IMPORT_ORDER,
@@ -103,13 +103,21 @@ class RosterService:
                     continue
                 report.modes[entity.value] = feed.mode
                 whole = self._import_feed(store, report, feed, progress, bookmarks_for, dry_run)
-                if whole and feed.mode == "bulk":
+                complete = feed.mode == "bulk" if feed.complete is None else feed.complete
+                if whole and complete:
                     bulk.append(entity)
             for problem in source.problems():
                 report.add(problem)
             if report.version == "1.2" and {"users", "roles"} & set(report.modes):
                 store.apply_primary_roles(scope_id)
-            self._deactivate_absent(store, report, bulk, users_before, confirm_deactivations)
+            if "SOURCE_FAILED" in report.problem_counts:
+                report.status = ReportStatus.FAILED
+                report.message = (
+                    "The source stopped answering part-way. What arrived was stored; nothing "
+                    "was deactivated. Run the same command again: it resumes where it stopped."
+                )
+            else:
+                self._deactivate_absent(store, report, bulk, users_before, confirm_deactivations)
             if not dry_run:
                 store.commit()
         if not dry_run:
@@ -127,7 +135,9 @@ class RosterService:
     ) -> bool:
         """Import one entity's rows; ``False`` when the file as a whole was refused."""
         counts = report.count(feed.entity.value)
-        reader, problems = FileReader.open(feed.entity, report.version, feed.mode, feed.header)
+        reader, problems = FileReader.open(
+            feed.entity, report.version, feed.mode, feed.header, feed.name
+        )
         for problem in [*feed.problems, *problems]:
             report.add(problem)
         feed.problems.clear()
@@ -143,7 +153,7 @@ class RosterService:
             else:
                 batch.append(record)
             if len(batch) >= self.policy.batch_size or (raw.bookmark and bookmarks_for):
-                self._store_batch(store, report, batch, counts)
+                self._store_batch(store, report, batch, counts, reader.file)
                 batch = []
                 if raw.bookmark and bookmarks_for and not dry_run:
                     store.save_bookmark(bookmarks_for, feed.entity, raw.bookmark)
@@ -151,10 +161,13 @@ class RosterService:
                     store.commit()
             if progress is not None:
                 progress(1)
-        self._store_batch(store, report, batch, counts)
+        self._store_batch(store, report, batch, counts, reader.file)
         for problem in feed.problems:
             report.add(problem)
-        return not any(p.code == "CSV_SYNTAX" for p in feed.problems)
+        if feed.done_bookmark and bookmarks_for and not dry_run:
+            store.save_bookmark(bookmarks_for, feed.entity, feed.done_bookmark)
+            store.commit()
+        return not any(p.code in ("CSV_SYNTAX", "SOURCE_FAILED") for p in feed.problems)
 
     def _store_batch(
         self,
@@ -162,10 +175,11 @@ class RosterService:
         report: ImportReport,
         batch: list[RosterRecord],
         counts: EntityCounts,
+        file: str,
     ) -> None:
         if not batch:
             return
-        entity, file = batch[0].entity, FILE_NAMES[batch[0].entity]
+        entity = batch[0].entity
         orphans: set[int] = set()
         for spec in fields_for(entity, report.version):
             if spec.refers_to is None or spec.refers_to is entity:

@@ -7,11 +7,16 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
-from lti_tool.db.models.roster import ROSTER_TABLES, roster_match_questions, roster_reports
-from lti_tool.domain.errors import NotFoundError
+from lti_tool.db.models.roster import (
+    ROSTER_TABLES,
+    roster_match_questions,
+    roster_providers,
+    roster_reports,
+)
+from lti_tool.domain.errors import ConflictError, NotFoundError
 from lti_tool.domain.roster.entities import Entity
 from lti_tool.domain.roster.report import ImportReport
-from lti_tool.ports import MatchQuestion, RosterUser
+from lti_tool.ports import MatchQuestion, RosterProvider, RosterUser
 
 
 def _question(row: Any) -> MatchQuestion:
@@ -132,3 +137,21 @@ class RosterQuestionsAndReports:
         if data is None:
             raise NotFoundError("That roster report does not exist (only the newest are kept).")
         return ImportReport.from_dict(data)
+
+    def add_provider(self, provider: RosterProvider) -> None:
+        table = roster_providers
+        if self.connection.scalar(select(table.c.name).where(table.c.name == provider.name)):
+            raise ConflictError(f"A roster provider named {provider.name!r} exists already.")
+        self.connection.execute(insert(table).values(**provider.__dict__))
+
+    def provider(self, name: str) -> RosterProvider:
+        row = self.connection.execute(
+            select(roster_providers).where(roster_providers.c.name == name)
+        ).first()
+        if row is None:
+            raise NotFoundError(f"No roster provider is named {name!r}.")
+        return RosterProvider(**row._mapping)
+
+    def providers(self) -> list[RosterProvider]:
+        rows = self.connection.execute(select(roster_providers).order_by(roster_providers.c.name))
+        return [RosterProvider(**row._mapping) for row in rows]

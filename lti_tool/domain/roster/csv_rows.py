@@ -128,10 +128,10 @@ class FileReader:
 
     @classmethod
     def open(
-        cls, entity: Entity, version: str, mode: str, header: Sequence[str]
+        cls, entity: Entity, version: str, mode: str, header: Sequence[str], file: str = ""
     ) -> tuple[FileReader | None, list[Problem]]:
         """Check the header. Returns ``None`` (and an error) when the file cannot be read."""
-        reader = cls(entity, version, mode, FILE_NAMES[entity], width=len(header))
+        reader = cls(entity, version, mode, file or FILE_NAMES[entity], width=len(header))
         problems: list[Problem] = []
         specs = {spec.header: spec for spec in fields_for(entity, version)}
         known = {"sourcedId", "status", "dateLastModified", *specs}
