@@ -45,7 +45,7 @@ def _entity_table(entity: Entity) -> Table:
         Column("date_last_modified", UTCDateTime(), nullable=True),
         Column("fingerprint", String(32), nullable=False),
         Column("last_seen_run", String(36), nullable=False),
-        Column("extra", JSON, nullable=True),
+        Column("extra", JSON(none_as_null=True), nullable=True),
     ]
     columns += [Column(attr, Text, nullable=True) for attr in all_attrs(entity)]
     if entity is Entity.USERS:

@@ -11,7 +11,17 @@ from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, Transaction, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Transaction,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from lti_tool.db.models import ExternalIdentityRow
 from lti_tool.db.models.roster import ROSTER_TABLES, roster_bookmarks
@@ -30,6 +40,9 @@ class SqlRosterStore(RosterQuestionsAndReports):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._transaction: Transaction | None = None
+        self._postgres = engine.dialect.name == "postgresql"
+        self._grown: dict[Entity, int] = {}
+        self._analyzed_at: dict[Entity, int] = {}
 
     def __enter__(self) -> Self:
         self.connection = self._engine.connect()
@@ -117,6 +130,7 @@ class SqlRosterStore(RosterQuestionsAndReports):
                 )
         if inserts:
             self.connection.execute(insert(table), inserts)
+            self._keep_statistics(records[0].entity, len(inserts))
         if updates:
             columns: dict[str, Any] = {key: bindparam(key) for key in updates[0] if key != "_id"}
             statement = update(table).where(table.c.id == bindparam("_id")).values(columns)
@@ -145,6 +159,19 @@ class SqlRosterStore(RosterQuestionsAndReports):
             duplicates=tuple(duplicates),
             unknown_deletes=tuple(unknown),
         )
+
+    def _keep_statistics(self, entity: Entity, inserted: int) -> None:
+        """PostgreSQL plans lookups on a table that just grew from empty with stale statistics
+        and scans it whole for every batch (quadratic on a first import): ANALYZE it each time
+        it doubles. SQLite uses the unique index regardless."""
+        if not self._postgres:
+            return
+        grown = self._grown.get(entity, 0) + inserted
+        self._grown[entity] = grown
+        if grown >= max(500, self._analyzed_at.get(entity, 0)):
+            self.connection.execute(text(f"ANALYZE {ROSTER_TABLES[entity].name}"))
+            self._analyzed_at[entity] = self._analyzed_at.get(entity, 0) + grown
+            self._grown[entity] = 0
 
     def known(self, scope_id: str, entity: Entity, sourced_ids: Collection[str]) -> set[str]:
         if not sourced_ids:

@@ -125,6 +125,7 @@ class FileReader:
     """(cell index, header, spec); spec ``None`` for sourcedId/status/dateLastModified/extra."""
     width: int = 0
     warned: set[str] = field(default_factory=set)
+    required: tuple[FieldSpec, ...] = ()
 
     @classmethod
     def open(
@@ -132,6 +133,7 @@ class FileReader:
     ) -> tuple[FileReader | None, list[Problem]]:
         """Check the header. Returns ``None`` (and an error) when the file cannot be read."""
         reader = cls(entity, version, mode, file or FILE_NAMES[entity], width=len(header))
+        reader.required = tuple(spec for spec in fields_for(entity, version) if spec.required)
         problems: list[Problem] = []
         specs = {spec.header: spec for spec in fields_for(entity, version)}
         known = {"sourcedId", "status", "dateLastModified", *specs}
@@ -307,8 +309,8 @@ class FileReader:
                     "dateLastModified",
                 )
         if active:
-            for spec in fields_for(self.entity, self.version):
-                if spec.required and not values.get(spec.attr):
+            for spec in self.required:
+                if not values.get(spec.attr):
                     return error("MISSING_VALUE", f"{spec.header} is required.", spec.header)
         return RosterRecord(
             self.entity, sourced_id, active, modified, values, extra, line
@@ -317,6 +319,8 @@ class FileReader:
     def _value(self, spec: FieldSpec, cell: str, line: int) -> tuple[str | None, Problem | None]:
         if not cell:
             return None, None
+        if spec.kind is Kind.TEXT:
+            return cell, None
 
         def problem(code: str, message: str, severity: Severity = WARN) -> Problem:
             return Problem(code, message, severity, self.file, line, spec.header)

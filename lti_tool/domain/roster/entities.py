@@ -6,6 +6,7 @@ from a CSV package and one from the REST API compare equal when the district's d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -193,6 +194,7 @@ def fields_for(entity: Entity, version: str) -> tuple[FieldSpec, ...]:
     return _COMMON_1_1[entity]
 
 
+@functools.cache
 def all_attrs(entity: Entity) -> tuple[str, ...]:
     """Every attribute any version stores for ``entity``: the table's columns."""
     seen: dict[str, None] = {}
@@ -236,7 +238,9 @@ class RosterRecord:
 
     def fingerprint(self) -> str:
         """A digest of everything stored, to tell an unchanged row from an updated one."""
+        values = self.values
         parts = [self.sourced_id, "1" if self.active else "0"]
-        parts += [f"{key}={self.values.get(key) or ''}" for key in all_attrs(self.entity)]
-        parts += [f"{key}={value}" for key, value in sorted(self.extra.items())]
+        parts += [values.get(key) or "" for key in all_attrs(self.entity)]
+        if self.extra:
+            parts += [f"{key}={value}" for key, value in sorted(self.extra.items())]
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
