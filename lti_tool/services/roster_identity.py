@@ -19,7 +19,7 @@ from lti_tool.domain.roster.matching import (
 )
 from lti_tool.domain.roster.report import ImportReport
 from lti_tool.ports import Clock, RosterStore, RosterStoreFactory, RosterUser
-from lti_tool.services.people import PeopleService
+from lti_tool.services.people import NewPerson, PeopleService
 
 PAGE = 200
 
@@ -57,8 +57,8 @@ class IdentityLinker:
     def link(self, scope_id: str, report: ImportReport) -> None:
         """Link every unlinked active staff user of the district; count into ``report``.
 
-        Each page is read, then people are made through the people service (audited, in their
-        own transactions), then the links are written: never two writers open at once.
+        Each page is read, then its new people are made through the people service (audited,
+        one transaction per page), then the links are written: never two writers at once.
         """
         counts = report.count("people")
         after = ""
@@ -74,42 +74,44 @@ class IdentityLinker:
                 return
             after = users[-1].sourced_id
             links: list[tuple[str, str, str | None]] = []
-            for user, _found, match in decided:
+            to_create: list[tuple[str, str | None, NewPerson]] = []
+            claimed: dict[tuple[str, str], str] = {}
+            questions: list[tuple[RosterUser, list[dict[str, str]], str]] = []
+            for user, found, match in decided:
                 employee = employee_id(self._employee_field, user.values, user.extra)
                 identities = _identities(scope_id, user.sourced_id, employee)
-                if match.outcome is Outcome.CREATE:
-                    person = self._people.add_person(
-                        _display_name(user),
-                        email=(user.values.get("email") or "").strip().lower() or None,
-                        organization_id=scope_id,
-                        roles=((Role.EDUCATOR, scope_id),),
-                        identities=identities,
-                    )
-                    links.append((user.sourced_id, person.id, employee))
-                    counts.created += 1
+                if match.outcome is Outcome.AMBIGUOUS:
+                    asked = [{"person_id": c.person_id, "rule": c.rule.value} for c in found]
+                    questions.append((user, asked, match.reason))
+                    counts.skipped += 1
                 elif match.outcome is Outcome.LINK:
                     assert match.person_id is not None
                     self._people.add_identities(match.person_id, identities)
                     links.append((user.sourced_id, match.person_id, employee))
                     counts.updated += 1
                 else:
-                    counts.skipped += 1
+                    email = (user.values.get("email") or "").strip().lower() or None
+                    keys = [(k, v) for k, v in (("email", email), ("employee", employee)) if v]
+                    twin = next((claimed[k] for k in keys if k in claimed), None)
+                    if twin is not None:
+                        reason = f"Shares an email or employee id with roster user {twin!r}."
+                        questions.append((user, [], reason))
+                        counts.skipped += 1
+                        continue
+                    claimed.update(dict.fromkeys(keys, user.sourced_id))
+                    roles = ((Role.EDUCATOR, scope_id),)
+                    spec = NewPerson(_display_name(user), email, scope_id, roles, identities)
+                    to_create.append((user.sourced_id, employee, spec))
+            people = self._people.add_people([spec for _, _, spec in to_create])
+            for (sourced_id, employee, _spec), person in zip(to_create, people, strict=True):
+                links.append((sourced_id, person.id, employee))
+            counts.created += len(people)
             with self._stores() as store:
                 for sourced_id, person_id, employee in links:
                     store.link(scope_id, sourced_id, person_id, employee)
-                for user, _found, match in decided:
-                    if match.outcome is Outcome.AMBIGUOUS:
-                        candidates = [
-                            {"person_id": c.person_id, "rule": c.rule.value} for c in found
-                        ]
-                        store.ask(
-                            scope_id,
-                            user.sourced_id,
-                            _display_name(user),
-                            candidates,
-                            match.reason,
-                            self._clock.now(),
-                        )
+                now = self._clock.now()
+                for user, asked, reason in questions:
+                    store.ask(scope_id, user.sourced_id, _display_name(user), asked, reason, now)
                 store.commit()
 
 

@@ -64,6 +64,28 @@ def test_a_person_already_linked_to_another_roster_user_is_not_taken_over(
     assert "already roster user 't1'" in question.reason
 
 
+def test_two_new_staff_sharing_an_email_in_one_import_are_not_merged(
+    container: Container, scope: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "twins"
+    folder.mkdir()
+    (folder / "manifest.csv").write_text(
+        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.users,bulk\n"
+    )
+    header = (package("v11_bulk") / "users.csv").read_text().splitlines()[0]
+    twin = ",,,true,s1,teacher,{0},,Pat,Lee,,,pat.lee@riverbend.example,,,,,"
+    (folder / "users.csv").write_text(
+        f"{header}\np1{twin.format('plee')}\np2{twin.format('plee2')}\n"
+    )
+
+    report = run_import(container, folder, scope)
+
+    assert (report.count("people").created, report.count("people").skipped) == (1, 1)
+    [question] = container.roster.questions(ADMIN)
+    assert question.sourced_id == "p2"
+    assert "'p1'" in question.reason
+
+
 def test_employee_id_comes_from_the_configured_field(database_url: str, tmp_path: Path) -> None:
     settings = load_settings(
         {
@@ -125,3 +147,66 @@ def test_cli_prints_located_problems_and_exit_codes(cli_env: str, tmp_path: Path
     assert failed.exit_code == 1
     assert "MISSING_MANIFEST" in failed.stdout
     assert "Traceback" not in failed.output
+
+
+def test_cli_stops_for_confirmation_with_exit_code_3(cli_env: str, tmp_path: Path) -> None:
+    assert (
+        CliRunner()
+        .invoke(main, ["roster", "import", str(package("v11_bulk")), "--org", "riverbend"])
+        .exit_code
+        == 0
+    )
+    smaller = tmp_path / "smaller"
+    smaller.mkdir()
+    for path in package("v11_bulk").iterdir():
+        text = path.read_text()
+        if path.name in ("users.csv", "enrollments.csv"):
+            lines = text.splitlines()
+            text = (
+                "\n".join(
+                    [lines[0], *(x for x in lines[1:] if ",st" not in x and not x.startswith("st"))]
+                )
+                + "\n"
+            )
+        (smaller / path.name).write_text(text)
+
+    held = CliRunner().invoke(main, ["roster", "import", str(smaller)])
+    assert held.exit_code == 3, held.output
+    assert "--confirm-deactivations" in held.stdout
+    confirmed = CliRunner().invoke(
+        main, ["roster", "import", str(smaller), "--confirm-deactivations", "--json"]
+    )
+    assert confirmed.exit_code == 0, confirmed.output
+    assert json.loads(confirmed.stdout)["counts"]["users"]["deleted"] == 4
+
+
+def test_cli_adds_a_provider_without_echoing_its_secret_and_syncs(cli_env: str) -> None:
+    from tests.fakes.oneroster import FakeOneRoster
+    from tests.roster.test_rest_sync import district
+
+    with FakeOneRoster(district("1.1", students=2)) as provider:
+        added = CliRunner().invoke(
+            main,
+            [
+                "roster",
+                "add-provider",
+                "sis",
+                "--org",
+                "riverbend",
+                "--version",
+                "1.1",
+                "--base-url",
+                provider.base_url,
+                "--client-id",
+                provider.client_id,
+            ],
+            input=f"{provider.secret}\n",
+        )
+        assert added.exit_code == 0, added.output
+        assert provider.secret not in added.output
+        synced = CliRunner().invoke(main, ["roster", "sync", "sis", "--json"])
+    assert synced.exit_code == 0, synced.output
+    assert json.loads(synced.stdout)["counts"]["users"]["created"] == 3
+    unknown = CliRunner().invoke(main, ["roster", "sync", "nope"])
+    assert unknown.exit_code == 1
+    assert "No roster provider is named 'nope'" in unknown.output
