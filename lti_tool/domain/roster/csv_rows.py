@@ -229,31 +229,32 @@ class FileReader:
                 f"The row has {len(cells)} cells but the header has "
                 f"{self.width}: a missing or extra comma, or an unquoted comma.",
             )
+        if any("\ufffd" in cell for cell in cells):
+            bad = next(name for i, name, _ in self.columns if "\ufffd" in cells[i])
+            return error("ENCODING", "The cell is not valid UTF-8; save the file as UTF-8.", bad)
         sourced_id, status, modified_raw = "", "", ""
         values: dict[str, str | None] = {}
         extra: dict[str, str] = {}
         for index, name, spec in self.columns:
             cell = cells[index].strip()
-            if "\ufffd" in cell:
-                return error(
-                    "ENCODING", "The cell is not valid UTF-8; save the file as UTF-8.", name
-                )
-            if name == "sourcedId":
-                sourced_id = cell
-            elif name == "status":
-                status = cell
-            elif name == "dateLastModified":
-                modified_raw = cell
-            elif spec is None:
-                if cell:
-                    extra[name] = cell
-            else:
+            if spec is not None:
+                if spec.kind is Kind.TEXT:
+                    values[spec.attr] = cell or None
+                    continue
                 value, problem = self._value(spec, cell, line)
                 if problem is not None:
                     problems.append(problem)
                     if problem.severity is Severity.ERROR:
                         return None, problems
                 values[spec.attr] = value
+            elif name == "sourcedId":
+                sourced_id = cell
+            elif name == "status":
+                status = cell
+            elif name == "dateLastModified":
+                modified_raw = cell
+            elif cell:
+                extra[name] = cell
         if not sourced_id:
             return error("MISSING_VALUE", "sourcedId is empty.", "sourcedId")
         if self.mode == "bulk" and (status or modified_raw):
