@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +35,7 @@ class CsvPackage:
         self._problems: list[Problem] = []
         self._manifest_version: str | None = None
         self._modes: dict[Entity, str] = {}
+        self._spool: IO[bytes] | None = None
 
     def __enter__(self) -> CsvPackage:
         return self
@@ -40,6 +43,8 @@ class CsvPackage:
     def __exit__(self, *exc: object) -> None:
         if self._zip is not None:
             self._zip.close()
+        if self._spool is not None:
+            self._spool.close()
 
     def describe(self) -> str:
         return self._path.name
@@ -80,9 +85,13 @@ class CsvPackage:
                         _WARN,
                     )
                 )
-                outer = self._zip
-                self._zip = zipfile.ZipFile(io.BytesIO(outer.read(inner[0])))
-                outer.close()
+                # Spooled to disk past 32 MiB: memory stays bounded whatever the inner size.
+                spool = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115
+                with self._zip.open(inner[0]) as member:
+                    shutil.copyfileobj(member, spool, 1 << 20)
+                self._zip.close()
+                self._spool = spool
+                self._zip = zipfile.ZipFile(spool)
         names = self._names()
         if "manifest.csv" in names:
             return

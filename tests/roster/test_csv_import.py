@@ -129,3 +129,17 @@ def test_identities_link_roster_users_to_existing_people(container: Container, s
         kinds = {(i.kind, i.value) for i in uow.people.identities_of(omar.id)}
     assert (IdentityKind.ONEROSTER_SOURCED_ID, "t2") in kinds
     assert (IdentityKind.EMPLOYEE_ID, "0012346") in kinds
+
+
+def test_a_zip_inside_a_zip_is_read(container: Container, scope: str, tmp_path: Path) -> None:
+    inner = zipped(package("v12_bulk"), tmp_path / "inner.zip")
+    outer = tmp_path / "outer.zip"
+    import zipfile
+
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.write(inner, "district-export.zip")
+
+    report = run_import(container, outer, scope)
+
+    assert report.count("roles").created == 8
+    assert codes(report) == {"NESTED_ZIP": 1}
