@@ -258,6 +258,8 @@ class SqlRosterStore(RosterQuestionsAndReports):
         return set(self.connection.scalars(query))
 
     def sourced_ids_of(self, scope_id: str, person_ids: Collection[str]) -> dict[str, str]:
+        if not person_ids:
+            return {}  # SQLite would scan the district's users for an empty IN
         users = ROSTER_TABLES[Entity.USERS]
         rows = self.connection.execute(
             select(users.c.person_id, users.c.sourced_id).where(
