@@ -58,6 +58,12 @@ def _entity_table(entity: Entity) -> Table:
 
 ROSTER_TABLES: dict[Entity, Table] = {entity: _entity_table(entity) for entity in Entity}
 Index("ix_roster_users_person_id", ROSTER_TABLES[Entity.USERS].c.person_id)
+Index(
+    "ix_roster_roles_scope_id_user_sourced_id",
+    ROSTER_TABLES[Entity.ROLES].c.scope_id,
+    ROSTER_TABLES[Entity.ROLES].c.user_sourced_id,
+)
+"""1.2: each user's primary role is looked up from roles after every import."""
 
 roster_reports = Table(
     "roster_reports",

@@ -220,8 +220,10 @@ class SqlRosterStore(RosterQuestionsAndReports):
             .scalar_subquery()
         )
         self.connection.execute(
-            update(users).where(users.c.scope_id == scope_id).values(role=primary)
-        )
+            update(users)
+            .where(users.c.scope_id == scope_id, users.c.role.is_distinct_from(primary))
+            .values(role=primary)
+        )  # only rows whose role changed are written
 
     def unlinked_staff(
         self, scope_id: str, roles: Collection[str], after: str, limit: int

@@ -282,10 +282,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("roster_users", schema=None) as batch_op:
         batch_op.create_index("ix_roster_users_person_id", ["person_id"], unique=False)
+    with op.batch_alter_table("roster_roles", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_roster_roles_scope_id_user_sourced_id",
+            ["scope_id", "user_sourced_id"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
-
+    with op.batch_alter_table("roster_roles", schema=None) as batch_op:
+        batch_op.drop_index("ix_roster_roles_scope_id_user_sourced_id")
     with op.batch_alter_table("roster_users", schema=None) as batch_op:
         batch_op.drop_index("ix_roster_users_person_id")
 
