@@ -6,15 +6,20 @@ The web app, the CLI, the benchmarks and the tests all get their services from :
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
+from connectors.http import HttpClient
+from connectors.oneroster.csv_package import CsvPackage
+from connectors.oneroster.factory import OneRosterSources
 from lti_tool.badges.baker import Baker
 from lti_tool.badges.keyring import IssuerKeyRing
 from lti_tool.badges.proofs import BadgeProofs
 from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
+from lti_tool.db.repositories.roster import SqlRosterStore
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.ags import AgsClient
 from lti_tool.lti.deep_linking import DeepLinkResponder
@@ -36,6 +41,9 @@ from lti_tool.services.outbox import OutboxWorker
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
+from lti_tool.services.roster import RosterPolicy, RosterService
+from lti_tool.services.roster_identity import IdentityLinker
+from lti_tool.services.roster_sync import RosterSyncService
 from lti_tool.services.sharing import SharingService
 from lti_tool.services.stacks import StackAwardService
 from lti_tool.services.submissions import SubmissionService
@@ -85,6 +93,14 @@ class Container:
     sharing: SharingService
     worker: OutboxWorker
     """Consumes the outbox (``credbridge worker``)."""
+    roster: RosterService
+    roster_sync: RosterSyncService
+    roster_http: HttpClient
+    """Shared by roster syncs; closed with the container (``close()``)."""
+
+    def roster_package(self, path: Path) -> CsvPackage:
+        """A OneRoster CSV package (zip or folder) as a roster source."""
+        return CsvPackage(path)
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -153,6 +169,18 @@ def build(
     stacks = StackAwardService(uow_factory, clock, credentials)
     credentials.on_issued.append(stacks.on_issued)
     mailer = build_mailer(settings)
+    people = PeopleService(uow_factory, clock)
+    roster_policy = RosterPolicy(
+        deactivation_threshold=settings.roster_deactivation_percent / 100,
+        employee_id_field=settings.roster_employee_id_field,
+    )
+
+    def roster_stores() -> SqlRosterStore:
+        return SqlRosterStore(engine)
+
+    linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
+    roster = RosterService(roster_stores, linker, clock, roster_policy)
+    roster_http = HttpClient()
     return Container(
         settings=settings,
         engine=engine,
@@ -161,7 +189,7 @@ def build(
         store=store,
         policy=policy,
         catalog=CatalogService(uow_factory, clock),
-        people=PeopleService(uow_factory, clock),
+        people=people,
         submissions=SubmissionService(uow_factory, clock, policy),
         evidence=EvidenceService(uow_factory, clock, store, sniffer, policy),
         reviews=ReviewService(uow_factory, clock, policy),
@@ -185,4 +213,9 @@ def build(
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
         worker=OutboxWorker(uow_factory, clock, {AWARDED_TOPIC: credentials.consume_awarded}),
+        roster=roster,
+        roster_sync=RosterSyncService(
+            roster_stores, roster, box, OneRosterSources(roster_http), clock
+        ),
+        roster_http=roster_http,
     )

@@ -13,6 +13,7 @@ import click
 from lti_tool.cli_badges import credentials, issuers, worker
 from lti_tool.cli_keys import keys
 from lti_tool.cli_platforms import platform
+from lti_tool.cli_roster import roster
 from lti_tool.cli_support import command_container, database_errors, settings_or_exit
 from lti_tool.clock import ShiftableClock
 from lti_tool.domain.catalog import parse_catalog
@@ -153,3 +154,4 @@ main.add_command(platform)
 main.add_command(credentials)
 main.add_command(issuers)
 main.add_command(worker)
+main.add_command(roster)

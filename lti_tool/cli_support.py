@@ -44,4 +44,5 @@ def command_container(settings: Settings | None = None, **parts: Any) -> Iterato
             yield container
     finally:
         container.lti.http.close()
+        container.roster_http.close()
         container.engine.dispose()

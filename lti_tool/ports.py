@@ -6,8 +6,8 @@ them with in-memory fakes. Services import nothing else from outside the domain.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self
@@ -31,6 +31,8 @@ from lti_tool.domain.model import (
     Submission,
 )
 from lti_tool.domain.roles import IdentityKind, Role
+from lti_tool.domain.roster.entities import Entity, RosterRecord
+from lti_tool.domain.roster.report import ImportReport, Problem
 from lti_tool.ports_badges import (
     IssuedCredentialRepository,
     IssuerRepository,
@@ -337,3 +339,235 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+# --- Rosters (OneRoster CSV and REST; LMS rosters later) -------------------------------------
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One row from a roster source, shaped like a CSV row of the feed's header."""
+
+    line: int
+    cells: Sequence[str]
+    bookmark: str | None = None
+    """Set on the last row of a provider's page: where to resume once this row is committed."""
+
+
+@dataclass
+class RosterFeed:
+    """One entity's rows from a source. ``problems`` grows while ``rows`` is read."""
+
+    entity: Entity
+    mode: str
+    """``bulk`` or ``delta``."""
+    header: Sequence[str]
+    rows: Iterator[RawRow]
+    problems: list[Problem]
+    name: str = ""
+    """Where the rows come from, for problem locations; default ``<entity>.csv``."""
+    complete: bool | None = None
+    """Whether the rows are the whole truth (records not seen are deactivated per policy);
+    ``None`` means: when ``mode`` is ``bulk``."""
+    done_bookmark: str | None = None
+    """Set by the source once ``rows`` is exhausted: the bookmark for the next sync."""
+
+
+class RosterSource(Protocol):
+    """Where roster data comes from: a OneRoster CSV package, a OneRoster REST provider, an LMS.
+
+    Raises:
+        PackageError: from :meth:`version` when the source cannot be read at all.
+    """
+
+    def describe(self) -> str:
+        """A short name for reports (a file name, a provider name)."""
+        ...
+
+    def version(self) -> str:
+        """The OneRoster version: ``1.0``, ``1.1`` or ``1.2``."""
+        ...
+
+    def problems(self) -> list[Problem]:
+        """Package-level warnings found so far (nested folder, manifest dirt)."""
+        ...
+
+    def feed(self, entity: Entity) -> RosterFeed | None:
+        """The entity's rows, or ``None`` when the source has none (``absent``)."""
+        ...
+
+    def estimate_rows(self) -> int | None:
+        """About how many rows the source holds, for a progress bar; ``None`` if unknown."""
+        ...
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    duplicates: tuple[RosterRecord, ...] = ()
+    """Records whose sourcedId was already written in this run; not stored."""
+    unknown_deletes: tuple[RosterRecord, ...] = ()
+    """``tobedeleted`` rows for records never stored; nothing to do."""
+
+
+@dataclass(frozen=True)
+class RosterUser:
+    """A stored roster user, as identity matching sees it."""
+
+    sourced_id: str
+    values: dict[str, str | None]
+    extra: dict[str, str]
+    role: str | None
+    person_id: str | None
+    employee_id: str | None
+
+
+@dataclass(frozen=True)
+class MatchQuestion:
+    """An ambiguous identity match waiting for an admin."""
+
+    id: int
+    scope_id: str
+    sourced_id: str
+    display_name: str
+    candidates: list[dict[str, str]]
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RosterProvider:
+    """A OneRoster REST provider credbridge syncs from."""
+
+    name: str
+    scope_id: str
+    version: str
+    base_url: str
+    client_id: str
+    secret: str = field(repr=False)
+    """Encrypted with the :class:`SecretCipher`; never the plain secret."""
+    token_url: str | None
+    scopes: str | None
+    signature_method: str
+    created_at: datetime
+
+
+class SecretCipher(Protocol):
+    """Encrypts secrets at rest (connector credentials) under rotatable keys."""
+
+    def encrypt(self, plain: str) -> str: ...
+    def decrypt(self, token: str) -> str: ...
+
+
+class RosterSourceFactory(Protocol):
+    def __call__(
+        self,
+        provider: RosterProvider,
+        secret: str,
+        bookmarks: dict[Entity, str | None],
+        full: bool,
+    ) -> RosterSource:
+        """A source reading ``provider`` with its plain ``secret``, resuming at ``bookmarks``."""
+        ...
+
+
+class RosterStore(Protocol):
+    """Bulk storage of roster records, per district (``scope_id``), in one transaction per
+    ``with`` block like the unit of work. Built for batches of thousands of rows."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def upsert(self, scope_id: str, run_id: str, records: Sequence[RosterRecord]) -> UpsertCounts:
+        """Insert or update records of one entity; mark them seen by ``run_id``."""
+        ...
+
+    def known(self, scope_id: str, entity: Entity, sourced_ids: Collection[str]) -> set[str]:
+        """Which of ``sourced_ids`` are stored (active or not)."""
+        ...
+
+    def count_active(self, scope_id: str, entity: Entity) -> int: ...
+    def count_absent(self, scope_id: str, entity: Entity, run_id: str) -> int:
+        """Active records ``run_id`` did not see."""
+        ...
+
+    def deactivate_absent(self, scope_id: str, entity: Entity, run_id: str) -> int: ...
+    def apply_primary_roles(self, scope_id: str) -> None:
+        """OneRoster 1.2: copy each user's active primary role from roles onto the user."""
+        ...
+
+    def unlinked_staff(
+        self, scope_id: str, roles: Collection[str], after: str, limit: int
+    ) -> list[RosterUser]:
+        """Active users with a staff role and no person, ordered by sourcedId after ``after``."""
+        ...
+
+    def link(
+        self, scope_id: str, sourced_id: str, person_id: str, employee_id: str | None
+    ) -> None: ...
+
+    def people_with_identity(self, kind: str, value: str, namespace: str | None) -> set[str]:
+        """Person ids holding the identity (any namespace when ``namespace`` is None)."""
+        ...
+
+    def sourced_ids_of(self, scope_id: str, person_ids: Collection[str]) -> dict[str, str]:
+        """Person id to the roster user of this district it is linked to."""
+        ...
+
+    def ask(
+        self,
+        scope_id: str,
+        sourced_id: str,
+        display_name: str,
+        candidates: list[dict[str, str]],
+        reason: str,
+        at: datetime,
+    ) -> None:
+        """Queue (or refresh) an ambiguous match for an admin."""
+        ...
+
+    def questions(self, scope_id: str | None = None) -> list[MatchQuestion]: ...
+    def close_question(self, question_id: int, at: datetime) -> MatchQuestion:
+        """Raises NotFoundError."""
+        ...
+
+    def set_employee_id(self, scope_id: str, sourced_id: str, employee_id: str | None) -> None:
+        """Raises NotFoundError."""
+        ...
+
+    def users(self, scope_id: str, query: str, limit: int) -> list[RosterUser]: ...
+    def save_report(self, report: ImportReport, keep: int) -> None:
+        """Store the report and drop all but the newest ``keep``."""
+        ...
+
+    def reports(self, limit: int) -> list[ImportReport]:
+        """Newest first."""
+        ...
+
+    def report(self, report_id: str) -> ImportReport:
+        """Raises NotFoundError."""
+        ...
+
+    def bookmark(self, provider: str, entity: Entity) -> str | None: ...
+    def save_bookmark(self, provider: str, entity: Entity, value: str | None) -> None: ...
+    def add_provider(self, provider: RosterProvider) -> None:
+        """Raises ConflictError when the name is taken."""
+        ...
+
+    def provider(self, name: str) -> RosterProvider:
+        """Raises NotFoundError."""
+        ...
+
+    def providers(self) -> list[RosterProvider]: ...
+
+
+class RosterStoreFactory(Protocol):
+    def __call__(self) -> RosterStore: ...

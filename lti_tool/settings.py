@@ -64,6 +64,12 @@ class Settings:
     """Keys for secrets at rest (tool private keys, connector tokens), newest first. Empty means
     one key derived from SECRET_KEY. Rotate by putting a new key first and keeping the old ones
     until everything is re-encrypted."""
+    roster_deactivation_percent: int = 10
+    """A bulk roster import that would deactivate more than this share of a district's active
+    users stops and asks for confirmation."""
+    roster_employee_id_field: str = "identifier"
+    """Where the employee/state educator id comes from: identifier, userMasterIdentifier,
+    userIds:<TYPE> or metadata.<name>."""
 
     @property
     def is_production(self) -> bool:
@@ -216,4 +222,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             for part in env.get("CREDBRIDGE_ENCRYPTION_KEYS", "").split(",")
             if part.strip()
         ),
+        roster_deactivation_percent=_positive_int(
+            env, "CREDBRIDGE_ROSTER_DEACTIVATION_PERCENT", 10
+        ),
+        roster_employee_id_field=_employee_id_field(env),
     )
+
+
+def _employee_id_field(env: Mapping[str, str]) -> str:
+    from lti_tool.domain.roster.matching import EMPLOYEE_ID_FIELDS, valid_employee_id_field
+
+    value = env.get("CREDBRIDGE_ROSTER_EMPLOYEE_ID_FIELD", "").strip() or "identifier"
+    if not valid_employee_id_field(value):
+        raise SettingsError(
+            f"CREDBRIDGE_ROSTER_EMPLOYEE_ID_FIELD must be one of {', '.join(EMPLOYEE_ID_FIELDS)}, "
+            f"got {value!r}"
+        )
+    return value

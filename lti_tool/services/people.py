@@ -18,6 +18,18 @@ from lti_tool.services.common import Actor, record
 
 
 @dataclass(frozen=True)
+class NewPerson:
+    """A person to create, with roles ``(role, organization_id)`` and identities
+    ``(kind, namespace, value)``."""
+
+    display_name: str
+    email: str | None = None
+    organization_id: str | None = None
+    roles: tuple[tuple[Role, str], ...] = ()
+    identities: tuple[tuple[IdentityKind, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class PersonSummary:
     person: Person
     roles: frozenset[Role]
@@ -65,6 +77,11 @@ class PeopleService:
             uow.commit()
         return organization
 
+    def organizations(self, kind: OrganizationKind | None = None) -> list[Organization]:
+        """Every organisation (of one kind), by name."""
+        with self._uow() as uow:
+            return [o for o in uow.people.organizations() if kind is None or o.kind is kind]
+
     def organization_by_slug(self, slug: str) -> Organization | None:
         with self._uow() as uow:
             return uow.people.organization_by_slug(slug)
@@ -81,24 +98,50 @@ class PeopleService:
     ) -> Person:
         """Create a person with roles ``(role, organization_id)`` and identities
         ``(kind, namespace, value)`` in one transaction."""
-        person = Person(
-            id=new_id(), display_name=display_name, email=email, organization_id=organization_id
-        )
+        spec = NewPerson(display_name, email, organization_id, roles, identities)
+        return self.add_people([spec], actor_id=actor_id)[0]
+
+    def add_people(self, specs: list[NewPerson], *, actor_id: str | None = None) -> list[Person]:
+        """Create many people in one transaction (roster imports), audited like one."""
+        created = []
         with self._uow() as uow:
-            uow.people.add_person(person)
-            if email:
-                uow.people.add_identity(
-                    ExternalIdentity(person.id, IdentityKind.EMAIL, "", email.strip().lower())
-                )
-            for kind, namespace, value in identities:
-                uow.people.add_identity(ExternalIdentity(person.id, kind, namespace, value))
             now = self._clock.now()
-            record(uow, now, actor_id, "person", person.id, "create", None, None, display_name)
-            for role, organization in roles:
-                uow.people.add_role(RoleAssignment(person.id, role, organization))
-                record(uow, now, actor_id, "person", person.id, "grant_role", None, role.value)
+            for spec in specs:
+                person = Person(
+                    id=new_id(),
+                    display_name=spec.display_name,
+                    email=spec.email,
+                    organization_id=spec.organization_id,
+                )
+                uow.people.add_person(person)
+                if spec.email:
+                    uow.people.add_identity(
+                        ExternalIdentity(
+                            person.id, IdentityKind.EMAIL, "", spec.email.strip().lower()
+                        )
+                    )
+                for kind, namespace, value in spec.identities:
+                    uow.people.add_identity(ExternalIdentity(person.id, kind, namespace, value))
+                record(
+                    uow, now, actor_id, "person", person.id, "create", None, None, spec.display_name
+                )
+                for role, organization in spec.roles:
+                    uow.people.add_role(RoleAssignment(person.id, role, organization))
+                    record(uow, now, actor_id, "person", person.id, "grant_role", None, role.value)
+                created.append(person)
             uow.commit()
-        return person
+        return created
+
+    def add_identities(
+        self, person_id: str, identities: tuple[tuple[IdentityKind, str, str], ...]
+    ) -> None:
+        """Attach identities ``(kind, namespace, value)`` the person does not hold yet."""
+        with self._uow() as uow:
+            uow.people.person(person_id)
+            for kind, namespace, value in identities:
+                if uow.people.find_by_identity(kind, namespace, value) is None:
+                    uow.people.add_identity(ExternalIdentity(person_id, kind, namespace, value))
+            uow.commit()
 
     def find_by_email(self, email: str) -> Person | None:
         with self._uow() as uow:

@@ -19,6 +19,7 @@ from lti_tool.web.auth import load_actor
 from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
+from lti_tool.web.views_admin_roster import bp as admin_roster_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
 from lti_tool.web.views_badges import bp as badges_bp
 from lti_tool.web.views_credentials import bp as credentials_bp
@@ -140,5 +141,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         admin_platforms_bp, deep_link_bp, credentials_bp, verify_bp, verify_api_bp, badges_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
+    app.register_blueprint(admin_roster_bp)
     _register_errors(app)
     return app

@@ -22,6 +22,13 @@ from lti_tool.db.models.people import (
     PersonRow,
     RoleAssignmentRow,
 )
+from lti_tool.db.models.roster import (
+    ROSTER_TABLES,
+    roster_bookmarks,
+    roster_match_questions,
+    roster_providers,
+    roster_reports,
+)
 from lti_tool.db.models.submissions import (
     AwardRow,
     DecisionRow,
@@ -32,6 +39,7 @@ from lti_tool.db.models.submissions import (
 )
 
 __all__ = [
+    "ROSTER_TABLES",
     "AuditEntryRow",
     "AwardRow",
     "Base",
@@ -57,4 +65,8 @@ __all__ = [
     "SubmissionRow",
     "ToolKeyRow",
     "UsedNonceRow",
+    "roster_bookmarks",
+    "roster_match_questions",
+    "roster_providers",
+    "roster_reports",
 ]

@@ -1,0 +1,297 @@
+"""The roster store over SQLAlchemy Core: batched upserts that tell created, updated, unchanged
+and deleted apart by a fingerprint, and mark what each run has seen.
+
+One connection and one transaction per ``with`` block; :meth:`SqlRosterStore.commit` commits and
+opens the next transaction, so an import commits batch by batch on one connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Transaction,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+
+from lti_tool.db.models import ExternalIdentityRow
+from lti_tool.db.models.roster import ROSTER_TABLES, roster_bookmarks
+from lti_tool.db.repositories.roster_extra import RosterQuestionsAndReports
+from lti_tool.domain.roster.entities import Entity, RosterRecord
+from lti_tool.ports import RosterUser, UpsertCounts
+
+_USER_ATTRS = tuple(c.name for c in ROSTER_TABLES[Entity.USERS].c)[8:-2]
+
+
+class SqlRosterStore(RosterQuestionsAndReports):
+    """``with store: ...; store.commit()``; leaving the block rolls back what was not committed."""
+
+    connection: Connection
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._transaction: Transaction | None = None
+        self._postgres = engine.dialect.name == "postgresql"
+        self._grown: dict[Entity, int] = {}
+        self._analyzed_at: dict[Entity, int] = {}
+
+    def __enter__(self) -> Self:
+        self.connection = self._engine.connect()
+        self._transaction = self.connection.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._transaction is not None and self._transaction.is_active:
+            self._transaction.rollback()
+        self.connection.close()
+
+    def commit(self) -> None:
+        assert self._transaction is not None
+        self._transaction.commit()
+        self._transaction = self.connection.begin()
+
+    def upsert(self, scope_id: str, run_id: str, records: Sequence[RosterRecord]) -> UpsertCounts:
+        if not records:
+            return UpsertCounts()
+        table = ROSTER_TABLES[records[0].entity]
+        batch: dict[str, RosterRecord] = {}
+        duplicates: list[RosterRecord] = []
+        for record in records:
+            if record.sourced_id in batch:
+                duplicates.append(record)
+            else:
+                batch[record.sourced_id] = record
+        stored = {
+            row.sourced_id: row
+            for row in self.connection.execute(
+                select(
+                    table.c.id,
+                    table.c.sourced_id,
+                    table.c.fingerprint,
+                    table.c.active,
+                    table.c.last_seen_run,
+                ).where(table.c.scope_id == scope_id, table.c.sourced_id.in_(list(batch)))
+            )
+        }
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        deletes: list[dict[str, Any]] = []
+        touched: list[int] = []
+        unknown: list[RosterRecord] = []
+        for sourced_id, record in batch.items():
+            row = stored.get(sourced_id)
+            fingerprint = record.fingerprint()
+            if row is None:
+                if not record.active:
+                    unknown.append(record)
+                    continue
+                inserts.append(
+                    {
+                        "scope_id": scope_id,
+                        "sourced_id": sourced_id,
+                        "active": True,
+                        "date_last_modified": record.modified,
+                        "fingerprint": fingerprint,
+                        "last_seen_run": run_id,
+                        "extra": record.extra or None,
+                        **record.values,
+                    }
+                )
+            elif row.last_seen_run == run_id:
+                duplicates.append(record)
+            elif row.fingerprint == fingerprint or (not record.active and not row.active):
+                touched.append(row.id)
+            elif not record.active:
+                deletes.append({"_id": row.id, "date_last_modified": record.modified})
+            else:
+                updates.append(
+                    {
+                        "_id": row.id,
+                        "active": True,
+                        "date_last_modified": record.modified,
+                        "fingerprint": fingerprint,
+                        "extra": record.extra or None,
+                        **record.values,
+                    }
+                )
+        if inserts:
+            self.connection.execute(insert(table), inserts)
+            self._keep_statistics(records[0].entity, len(inserts))
+        if updates:
+            columns: dict[str, Any] = {key: bindparam(key) for key in updates[0] if key != "_id"}
+            statement = update(table).where(table.c.id == bindparam("_id")).values(columns)
+            self.connection.execute(statement.values(last_seen_run=run_id), updates)
+        if deletes:
+            self.connection.execute(
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values(
+                    active=False,
+                    fingerprint="",
+                    last_seen_run=run_id,
+                    date_last_modified=bindparam("date_last_modified"),
+                ),
+                deletes,
+            )
+        if touched:
+            self.connection.execute(
+                update(table).where(table.c.id.in_(touched)).values(last_seen_run=run_id)
+            )
+        return UpsertCounts(
+            created=len(inserts),
+            updated=len(updates),
+            unchanged=len(touched),
+            deleted=len(deletes),
+            duplicates=tuple(duplicates),
+            unknown_deletes=tuple(unknown),
+        )
+
+    def _keep_statistics(self, entity: Entity, inserted: int) -> None:
+        """PostgreSQL plans lookups on a table that just grew from empty with stale statistics
+        and scans it whole for every batch (quadratic on a first import): ANALYZE it each time
+        it doubles. SQLite uses the unique index regardless."""
+        if not self._postgres:
+            return
+        grown = self._grown.get(entity, 0) + inserted
+        self._grown[entity] = grown
+        if grown >= max(500, self._analyzed_at.get(entity, 0)):
+            self.connection.execute(text(f"ANALYZE {ROSTER_TABLES[entity].name}"))
+            self._analyzed_at[entity] = self._analyzed_at.get(entity, 0) + grown
+            self._grown[entity] = 0
+
+    def known(self, scope_id: str, entity: Entity, sourced_ids: Collection[str]) -> set[str]:
+        if not sourced_ids:
+            return set()
+        table = ROSTER_TABLES[entity]
+        found: list[str] = list(
+            self.connection.scalars(
+                select(table.c.sourced_id).where(
+                    table.c.scope_id == scope_id, table.c.sourced_id.in_(list(sourced_ids))
+                )
+            )
+        )
+        return set(found)
+
+    def count_active(self, scope_id: str, entity: Entity) -> int:
+        table = ROSTER_TABLES[entity]
+        query = select(func.count()).where(table.c.scope_id == scope_id, table.c.active)
+        return int(self.connection.scalar(query) or 0)
+
+    def count_absent(self, scope_id: str, entity: Entity, run_id: str) -> int:
+        table = ROSTER_TABLES[entity]
+        query = select(func.count()).where(
+            table.c.scope_id == scope_id, table.c.active, table.c.last_seen_run != run_id
+        )
+        return int(self.connection.scalar(query) or 0)
+
+    def deactivate_absent(self, scope_id: str, entity: Entity, run_id: str) -> int:
+        table = ROSTER_TABLES[entity]
+        result = self.connection.execute(
+            update(table)
+            .where(table.c.scope_id == scope_id, table.c.active, table.c.last_seen_run != run_id)
+            .values(active=False, fingerprint="")
+        )
+        return int(result.rowcount)
+
+    def apply_primary_roles(self, scope_id: str) -> None:
+        users, roles = ROSTER_TABLES[Entity.USERS], ROSTER_TABLES[Entity.ROLES]
+        primary = (
+            select(func.min(roles.c.role))
+            .where(
+                roles.c.scope_id == users.c.scope_id,
+                roles.c.user_sourced_id == users.c.sourced_id,
+                roles.c.active,
+                roles.c.role_type == "primary",
+            )
+            .scalar_subquery()
+        )
+        self.connection.execute(
+            update(users)
+            .where(users.c.scope_id == scope_id, users.c.role.is_distinct_from(primary))
+            .values(role=primary)
+        )  # only rows whose role changed are written
+
+    def unlinked_staff(
+        self, scope_id: str, roles: Collection[str], after: str, limit: int
+    ) -> list[RosterUser]:
+        users = ROSTER_TABLES[Entity.USERS]
+        rows = self.connection.execute(
+            select(users)
+            .where(
+                users.c.scope_id == scope_id,
+                users.c.active,
+                users.c.person_id.is_(None),
+                users.c.role.in_(list(roles)),
+                users.c.sourced_id > after,
+            )
+            .order_by(users.c.sourced_id)
+            .limit(limit)
+        )
+        return [_user(row._mapping) for row in rows]
+
+    def link(self, scope_id: str, sourced_id: str, person_id: str, employee_id: str | None) -> None:
+        users = ROSTER_TABLES[Entity.USERS]
+        self.connection.execute(
+            update(users)
+            .where(users.c.scope_id == scope_id, users.c.sourced_id == sourced_id)
+            .values(person_id=person_id, employee_id=employee_id)
+        )
+
+    def people_with_identity(self, kind: str, value: str, namespace: str | None) -> set[str]:
+        query = select(ExternalIdentityRow.person_id).where(
+            ExternalIdentityRow.kind == kind, ExternalIdentityRow.value == value
+        )
+        if namespace is not None:
+            query = query.where(ExternalIdentityRow.namespace == namespace)
+        return set(self.connection.scalars(query))
+
+    def sourced_ids_of(self, scope_id: str, person_ids: Collection[str]) -> dict[str, str]:
+        if not person_ids:
+            return {}  # SQLite would scan the district's users for an empty IN
+        users = ROSTER_TABLES[Entity.USERS]
+        rows = self.connection.execute(
+            select(users.c.person_id, users.c.sourced_id).where(
+                users.c.scope_id == scope_id, users.c.person_id.in_(list(person_ids))
+            )
+        )
+        return {row.person_id: row.sourced_id for row in rows}
+
+    def bookmark(self, provider: str, entity: Entity) -> str | None:
+        table = roster_bookmarks
+        return self.connection.scalar(
+            select(table.c.value).where(table.c.provider == provider, table.c.entity == entity)
+        )
+
+    def save_bookmark(self, provider: str, entity: Entity, value: str | None) -> None:
+        table = roster_bookmarks
+        where = (table.c.provider == provider, table.c.entity == entity.value)
+        done = self.connection.execute(update(table).where(*where).values(value=value))
+        if not done.rowcount:
+            self.connection.execute(
+                insert(table).values(provider=provider, entity=entity.value, value=value)
+            )
+
+
+def _user(row: Any) -> RosterUser:
+    return RosterUser(
+        sourced_id=row["sourced_id"],
+        values={attr: row[attr] for attr in _USER_ATTRS},
+        extra=dict(row["extra"] or {}),
+        role=row["role"],
+        person_id=row["person_id"],
+        employee_id=row["employee_id"],
+    )

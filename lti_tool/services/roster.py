@@ -1,0 +1,315 @@
+"""Roster import: any :class:`RosterSource` (CSV package, REST provider) into the roster store,
+streamed in batches, with a report, soft deletes and the deactivation safety threshold.
+
+Good rows land even when others are bad: each batch is checked (references, duplicates) and
+committed on its own. Deactivations of records a bulk file no longer lists wait until the end,
+and are held back for an admin's confirmation when they would remove too many users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lti_tool.domain.errors import ValidationError
+from lti_tool.domain.model import new_id
+from lti_tool.domain.roles import Role
+from lti_tool.domain.roster.csv_rows import FileReader, PackageError
+from lti_tool.domain.roster.entities import (
+    ABSENCE_POLICY,
+    IMPORT_ORDER,
+    Absence,
+    Entity,
+    RosterRecord,
+    fields_for,
+)
+from lti_tool.domain.roster.report import (
+    EntityCounts,
+    ImportReport,
+    Problem,
+    ReportStatus,
+    Severity,
+)
+from lti_tool.ports import (
+    Clock,
+    MatchQuestion,
+    RosterFeed,
+    RosterSource,
+    RosterStore,
+    RosterUser,
+)
+from lti_tool.ports import RosterStoreFactory as StoreFactory
+from lti_tool.services.common import Actor
+from lti_tool.services.roster_identity import IdentityLinker
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RosterPolicy:
+    """Settings of the roster service (environment: see docs/roster.md)."""
+
+    deactivation_threshold: float = 0.10
+    """Share of a district's active users a bulk import may deactivate without confirmation."""
+    keep_reports: int = 50
+    batch_size: int = 2000
+    employee_id_field: str = "identifier"
+    link_people: bool = True
+    """Link staff to people after each import (benchmarks time the linking on its own)."""
+
+
+class RosterService:
+    """Import roster sources and read the reports. Imports are operator actions (CLI, worker);
+    reading reports and answering match questions needs the admin role."""
+
+    def __init__(
+        self, stores: StoreFactory, linker: IdentityLinker, clock: Clock, policy: RosterPolicy
+    ) -> None:
+        self._stores = stores
+        self._linker = linker
+        self._clock = clock
+        self.policy = policy
+
+    def import_source(
+        self,
+        source: RosterSource,
+        scope_id: str,
+        *,
+        dry_run: bool = False,
+        confirm_deactivations: bool = False,
+        progress: Progress | None = None,
+        bookmarks_for: str | None = None,
+    ) -> ImportReport:
+        """Import everything ``source`` holds for the district ``scope_id``; store the report.
+
+        ``bookmarks_for`` names a REST provider whose per-page bookmarks are saved as each
+        page's rows commit. A dry run reads, checks and counts, then rolls everything back.
+        """
+        report = ImportReport(new_id(), scope_id, source.describe(), self._clock.now())
+        report.dry_run = dry_run
+        try:
+            report.version = source.version()
+        except PackageError as error:
+            report.add(error.problem)
+            for problem in source.problems():
+                report.add(problem)
+            report.status = ReportStatus.FAILED
+            report.message = error.problem.message
+            return self._finish(report)
+        with self._stores() as store:
+            users_before = store.count_active(scope_id, Entity.USERS)
+            bulk: list[Entity] = []
+            for entity in IMPORT_ORDER:
+                feed = source.feed(entity)
+                if feed is None:
+                    continue
+                report.modes[entity.value] = feed.mode
+                whole = self._import_feed(store, report, feed, progress, bookmarks_for, dry_run)
+                complete = feed.mode == "bulk" if feed.complete is None else feed.complete
+                if whole and complete:
+                    bulk.append(entity)
+            for problem in source.problems():
+                report.add(problem)
+            if report.version == "1.2" and {"users", "roles"} & set(report.modes):
+                store.apply_primary_roles(scope_id)
+            if "SOURCE_FAILED" in report.problem_counts:
+                report.status = ReportStatus.FAILED
+                report.message = (
+                    "The source stopped answering part-way. What arrived was stored; nothing "
+                    "was deactivated. Run the same command again: it resumes where it stopped."
+                )
+            else:
+                self._deactivate_absent(store, report, bulk, users_before, confirm_deactivations)
+            if not dry_run:
+                store.commit()
+        if not dry_run and self.policy.link_people:
+            self._linker.link(scope_id, report)
+        return self._finish(report)
+
+    def _import_feed(
+        self,
+        store: RosterStore,
+        report: ImportReport,
+        feed: RosterFeed,
+        progress: Progress | None,
+        bookmarks_for: str | None,
+        dry_run: bool,
+    ) -> bool:
+        """Import one entity's rows; ``False`` when the file as a whole was refused."""
+        counts = report.count(feed.entity.value)
+        reader, problems = FileReader.open(
+            feed.entity, report.version, feed.mode, feed.header, feed.name
+        )
+        for problem in [*feed.problems, *problems]:
+            report.add(problem)
+        feed.problems.clear()
+        if reader is None:
+            return False
+        batch: list[RosterRecord] = []
+        for raw in feed.rows:
+            record, problems = reader.read(raw.cells, raw.line)
+            for problem in problems:
+                report.add(problem)
+            if record is None:
+                counts.skipped += 1
+            else:
+                batch.append(record)
+            if len(batch) >= self.policy.batch_size or (raw.bookmark and bookmarks_for):
+                self._store_batch(store, report, batch, counts, reader.file)
+                batch = []
+                if raw.bookmark and bookmarks_for and not dry_run:
+                    store.save_bookmark(bookmarks_for, feed.entity, raw.bookmark)
+                if not dry_run:
+                    store.commit()
+            if progress is not None:
+                progress(1)
+        self._store_batch(store, report, batch, counts, reader.file)
+        for problem in feed.problems:
+            report.add(problem)
+        if feed.done_bookmark and bookmarks_for and not dry_run:
+            store.save_bookmark(bookmarks_for, feed.entity, feed.done_bookmark)
+            store.commit()
+        return not any(p.code in ("CSV_SYNTAX", "SOURCE_FAILED") for p in feed.problems)
+
+    def _store_batch(
+        self,
+        store: RosterStore,
+        report: ImportReport,
+        batch: list[RosterRecord],
+        counts: EntityCounts,
+        file: str,
+    ) -> None:
+        if not batch:
+            return
+        entity = batch[0].entity
+        orphans: set[int] = set()
+        for spec in fields_for(entity, report.version):
+            if spec.refers_to is None or spec.refers_to is entity:
+                continue
+            wanted = {r.values.get(spec.attr) for r in batch if r.active}
+            wanted.discard(None)
+            known = store.known(report.scope_id, spec.refers_to, wanted)  # type: ignore[arg-type]
+            for index, record in enumerate(batch):
+                value = record.values.get(spec.attr)
+                if record.active and value and value not in known and index not in orphans:
+                    orphans.add(index)
+                    report.add(
+                        Problem(
+                            "ORPHAN_REFERENCE",
+                            f"{spec.header} {value!r} names no "
+                            f"{spec.refers_to.value} record in this package or already stored: the "
+                            "row was skipped.",
+                            Severity.ERROR,
+                            file,
+                            record.line,
+                            spec.header,
+                        )
+                    )
+        counts.skipped += len(orphans)
+        good = [record for index, record in enumerate(batch) if index not in orphans]
+        result = store.upsert(report.scope_id, report.id, good)
+        counts.created += result.created
+        counts.updated += result.updated
+        counts.unchanged += result.unchanged
+        counts.deleted += result.deleted
+        counts.skipped += len(result.duplicates) + len(result.unknown_deletes)
+        for record in result.duplicates:
+            report.add(
+                Problem(
+                    "DUPLICATE_SOURCED_ID",
+                    f"sourcedId {record.sourced_id!r} "
+                    "appears more than once; the first row was kept, this one "
+                    "skipped.",
+                    Severity.ERROR,
+                    file,
+                    record.line,
+                    "sourcedId",
+                )
+            )
+        for record in result.unknown_deletes:
+            report.add(
+                Problem(
+                    "UNKNOWN_DELETE",
+                    f"sourcedId {record.sourced_id!r} is marked "
+                    "tobedeleted but was never stored: nothing to do.",
+                    Severity.WARNING,
+                    file,
+                    record.line,
+                    "status",
+                )
+            )
+
+    def _deactivate_absent(
+        self,
+        store: RosterStore,
+        report: ImportReport,
+        bulk: list[Entity],
+        users_before: int,
+        confirmed: bool,
+    ) -> None:
+        scope, run = report.scope_id, report.id
+        absent = {
+            entity: store.count_absent(scope, entity, run)
+            for entity in bulk
+            if ABSENCE_POLICY[entity] is Absence.DEACTIVATE
+        }
+        users_gone = absent.get(Entity.USERS, 0) + report.count("users").deleted
+        limit = self.policy.deactivation_threshold * users_before
+        if users_gone and users_gone > limit and not confirmed:
+            report.status = ReportStatus.NEEDS_CONFIRMATION
+            report.held_deactivations = sum(absent.values())
+            share = users_gone / max(users_before, 1)
+            report.message = (
+                f"This import would deactivate {users_gone} of {users_before} active users "
+                f"({share:.0%}), more than the {self.policy.deactivation_threshold:.0%} "
+                "threshold. Everything else was stored; the deactivations were not. If the "
+                "file is right, import it again with --confirm-deactivations."
+            )
+            return
+        for entity, count in absent.items():
+            if count:
+                report.count(entity.value).deleted += store.deactivate_absent(scope, entity, run)
+
+    def _finish(self, report: ImportReport) -> ImportReport:
+        report.finished_at = self._clock.now()
+        with self._stores() as store:
+            store.save_report(report, self.policy.keep_reports)
+            store.commit()
+        return report
+
+    def reports(self, actor: Actor, limit: int = 50) -> list[ImportReport]:
+        """The newest reports first (admins)."""
+        actor.require(Role.ADMIN)
+        with self._stores() as store:
+            return store.reports(limit)
+
+    def report(self, actor: Actor, report_id: str) -> ImportReport:
+        actor.require(Role.ADMIN)
+        with self._stores() as store:
+            return store.report(report_id)
+
+    def questions(self, actor: Actor) -> list[MatchQuestion]:
+        """Ambiguous identity matches waiting for an admin."""
+        actor.require(Role.ADMIN)
+        with self._stores() as store:
+            return store.questions()
+
+    def users(
+        self, actor: Actor, scope_id: str, query: str = "", limit: int = 100
+    ) -> list[RosterUser]:
+        """Roster users of a district matching ``query`` (name, email, sourcedId, employee id)."""
+        actor.require(Role.ADMIN)
+        with self._stores() as store:
+            return store.users(scope_id, query.strip(), limit)
+
+    def set_employee_id(
+        self, actor: Actor, scope_id: str, sourced_id: str, employee_id: str
+    ) -> None:
+        """Correct the employee id HR needs; raises ValidationError or NotFoundError."""
+        actor.require(Role.ADMIN)
+        value = employee_id.strip()
+        if len(value) > 64:
+            raise ValidationError("An employee id has at most 64 characters.")
+        with self._stores() as store:
+            store.set_employee_id(scope_id, sourced_id, value or None)
+            store.commit()

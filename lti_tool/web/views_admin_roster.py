@@ -1,0 +1,54 @@
+"""Admin, Rosters: the last import and sync reports, identity questions, and employee ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from lti_tool.domain.errors import DomainError
+from lti_tool.domain.roles import OrganizationKind, Role
+from lti_tool.web.auth import container, current_actor, requires
+
+bp = Blueprint("admin_roster", __name__, url_prefix="/admin/roster")
+
+
+@bp.get("")
+@requires(Role.ADMIN)
+def index() -> Any:
+    roster = container().roster
+    actor = current_actor()
+    return render_template(
+        "admin/roster.html",
+        reports=roster.reports(actor),
+        questions=roster.questions(actor),
+        districts=container().people.organizations(OrganizationKind.DISTRICT),
+    )
+
+
+@bp.get("/reports/<report_id>")
+@requires(Role.ADMIN)
+def report(report_id: str) -> Any:
+    found = container().roster.report(current_actor(), report_id)
+    return render_template("admin/roster_report.html", report=found)
+
+
+@bp.get("/districts/<scope_id>/users")
+@requires(Role.ADMIN)
+def users(scope_id: str) -> Any:
+    query = request.args.get("q", "")[:200]
+    found = container().roster.users(current_actor(), scope_id, query)
+    return render_template("admin/roster_users.html", users=found, scope_id=scope_id, q=query)
+
+
+@bp.post("/districts/<scope_id>/users/<sourced_id>/employee-id")
+@requires(Role.ADMIN)
+def employee_id(scope_id: str, sourced_id: str) -> Any:
+    value = request.form.get("employee_id", "")
+    try:
+        container().roster.set_employee_id(current_actor(), scope_id, sourced_id, value)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Employee id of {sourced_id} saved.", "success")
+    return redirect(url_for("admin_roster.users", scope_id=scope_id, q=request.form.get("q", "")))
