@@ -18,6 +18,7 @@ from lti_tool.lti.deep_linking import DeepLinkResponder
 from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
 from lti_tool.lti.nrps import NrpsClient
+from lti_tool.lti.registration import DynamicRegistrar
 from lti_tool.lti.service_tokens import ServiceTokenClient
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
 from lti_tool.services.audit import AuditService
@@ -64,6 +65,7 @@ class Container:
     """One per process: it caches service tokens per (issuer, client_id, token URL, scopes)."""
     nrps: NrpsClient
     ags: AgsClient
+    registrar: DynamicRegistrar
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -137,4 +139,5 @@ def build(
         service_tokens=service_tokens,
         nrps=NrpsClient(service_tokens, lti.http),
         ags=AgsClient(service_tokens, lti.http, clock),
+        registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
     )

@@ -268,6 +268,10 @@ class PlatformService:
         deployment_ids: Iterable[str] = (),
         auto_approve: bool = False,
         actor_id: str | None = None,
+        *,
+        pending_deployment_ids: Iterable[str] = (),
+        product_family: str | None = None,
+        how: str = "register",
     ) -> PlatformRegistration:
         """Register a platform; the deployment ids given are approved at once.
 
@@ -283,31 +287,44 @@ class PlatformService:
             deployment_ids: Deployment ids to approve now.
             auto_approve: Approve unknown deployment ids on first launch instead of holding them.
             actor_id: The person registering (``None`` at the command line).
+            pending_deployment_ids: Deployment ids to record as waiting for an admin (what a
+                Dynamic Registration names: nobody we know vouched for that platform yet).
+            product_family: The LMS's ``product_family_code``, when known before a launch.
+            how: The audit action (``register``, or ``dynamic_register``).
 
         Raises:
             ValidationError: a field is wrong, or issuer + client_id is already registered.
         """
+        pending_ids = [_text(raw) for raw in pending_deployment_ids if _text(raw)]
         fields, deployments = self._validated(
             name, issuer, client_id, auth_login_url, auth_token_url, key_set_url, key_set,
-            auth_audience, deployment_ids,
+            auth_audience, [*deployment_ids, *pending_ids],
         )  # fmt: skip
         now = self._clock.now()
         registration = PlatformRegistration(
-            id=new_id(), auto_approve_deployments=auto_approve, created_at=now, **fields
-        )
+            id=new_id(), auto_approve_deployments=auto_approve, created_at=now,
+            product_family=_text(product_family)[:64] or None, **fields,
+        )  # fmt: skip
 
         def write(uow: UnitOfWork) -> PlatformRegistration:
             uow.platforms.add(registration)
             note = f"{fields['name']}: {fields['issuer']}, client_id {fields['client_id']}"
-            record(uow, now, actor_id, ENTITY_TYPE, registration.id, "register", None, None, note)
+            record(uow, now, actor_id, ENTITY_TYPE, registration.id, how, None, None, note)
             approved = DeploymentStatus.APPROVED
             for deployment_id in deployments:
+                if deployment_id in pending_ids:
+                    status, action, decided = DeploymentStatus.PENDING, "deployment_seen", None
+                else:
+                    status, action, decided = approved, "approve_deployment", now
                 uow.platforms.add_deployment(
-                    Deployment(registration.id, deployment_id, approved, now, now, actor_id)
-                )
+                    Deployment(
+                        registration.id, deployment_id, status, now, decided,
+                        actor_id if decided else None,
+                    )
+                )  # fmt: skip
                 record(
-                    uow, now, actor_id, ENTITY_TYPE, registration.id, "approve_deployment", None,
-                    approved.value, f"deployment {deployment_id}",
+                    uow, now, actor_id, ENTITY_TYPE, registration.id, action, None,
+                    status.value, f"deployment {deployment_id}",
                 )  # fmt: skip
             uow.commit()
             return registration

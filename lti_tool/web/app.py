@@ -25,6 +25,7 @@ from lti_tool.web.views_health import bp as health_bp
 from lti_tool.web.views_issuer import bp as issuer_bp
 from lti_tool.web.views_jwks import bp as jwks_bp
 from lti_tool.web.views_lti import bp as lti_bp
+from lti_tool.web.views_lti_register import bp as lti_register_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
 
 FORM_OVERHEAD_BYTES = 1024 * 1024
@@ -132,7 +133,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     for blueprint in (
         health_bp, jwks_bp, lti_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp,
-        admin_platforms_bp, deep_link_bp,
+        admin_platforms_bp, deep_link_bp, lti_register_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     _register_errors(app)
