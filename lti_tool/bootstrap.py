@@ -115,6 +115,7 @@ def build(
         launch_url=f"{settings.base_url}/lti/launch",
         deployment_seen=platforms.deployment_seen,
     )
+    platforms.on_change(lti.platforms.clear)
     service_tokens = ServiceTokenClient(tool_keys, clock, lti.http)
     return Container(
         settings=settings,

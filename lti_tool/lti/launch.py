@@ -30,6 +30,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.request import Request
 
 from lti_tool.domain.lti import DeploymentStatus, LaunchContext, PlatformRegistration
+from lti_tool.lti.platform_cache import PlatformCache
 from lti_tool.ports import Clock, PendingLogin, UnitOfWorkFactory
 
 LOGIN_LIFETIME = timedelta(minutes=10)
@@ -182,20 +183,18 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         return self
 
     def validate_state(self) -> _Launch:
-        state = self._get_request_param("state")
-        if not state:
+        """Both parameters are there; the state itself is taken with the nonce, in one
+        transaction, once the signature is known to be good (:meth:`validate_nonce`)."""
+        if not self._get_request_param("state"):
             raise LaunchRefusedError("The launch has no state parameter.")
         if not self._get_request_param("id_token"):
             raise LaunchRefusedError("The launch has no id_token.")
-        self._login = self._adapter.take_login(state)
         return self
 
     def validate_registration(self) -> _Launch:
         body = self._jwt.get("body", {})
         issuer, client_id = body.get("iss"), _audience_client(body)
-        registration = self._adapter.registration_for(issuer, client_id)
-        if self._login and self._login.registration_id not in (None, registration.id):
-            raise LaunchRefusedError("This launch belongs to a different platform than its login.")
+        registration = self._adapter.registration_for(issuer, client_id, cached=True)
         self._our_registration = registration
         self._registration = _pylti_registration(registration)
         return self
@@ -242,13 +241,14 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         return self
 
     def validate_nonce(self) -> _Launch:
+        assert self._our_registration is not None
         body = self._jwt.get("body", {})
         nonce = body.get("nonce")
         if not nonce:
             raise LaunchRefusedError("The id_token has no nonce.")
-        if self._login is None or nonce != self._login.nonce:
-            raise LaunchRefusedError("The id_token's nonce does not match this login.")
-        self._adapter.consume_nonce(body["iss"], nonce, body.get("exp"))
+        self._login = self._adapter.take_login_and_nonce(
+            self._get_request_param("state"), self._our_registration, str(nonce), body.get("exp")
+        )
         return self
 
     def validate_deployment(self) -> _Launch:
@@ -338,10 +338,20 @@ class LtiAdapter:
         self.http = http or requests.Session()
         self.http.headers.setdefault("User-Agent", "credbridge (LTI 1.3 tool)")
         self.keys = KeySetCache(self.http)
+        self.platforms = PlatformCache()
+        """Registrations and approved deployments; clear it when they change."""
 
-    def registration_for(self, issuer: object, client_id: object) -> PlatformRegistration:
+    def registration_for(
+        self, issuer: object, client_id: object, *, cached: bool = False
+    ) -> PlatformRegistration:
+        """The registration for issuer and client_id (or the issuer's only one). ``cached``
+        serves it from :attr:`platforms` (launches); logins always read the database."""
         if not isinstance(issuer, str) or not issuer:
             raise LaunchRefusedError("The request names no issuer (iss).")
+        if cached and client_id:
+            return self.platforms.registration(
+                issuer, str(client_id), lambda: self.registration_for(issuer, client_id)
+            )
         with self._uow() as uow:
             if client_id:
                 found = uow.platforms.find(issuer, str(client_id))
@@ -399,38 +409,56 @@ class LtiAdapter:
         separator = "&" if "?" in registration.auth_login_url else "?"
         return LoginRedirect(f"{registration.auth_login_url}{separator}{urlencode(query)}", state)
 
-    def take_login(self, state: str) -> PendingLogin:
-        with self._uow() as uow:
-            login = uow.launch_states.take_login(state, self._clock.now())
-            uow.commit()
-        if login is None:
-            raise LaunchRefusedError(
-                "This launch has expired or was already used. "
-                "Open the tool again from your course.",
-                status=401,
-            )
-        return login
+    def take_login_and_nonce(
+        self, state: str, registration: PlatformRegistration, nonce: str, exp: object
+    ) -> PendingLogin:
+        """Take the one-time login state and consume the id_token's nonce, in ONE transaction
+        (a launch used to spend two on them). The state is gone afterwards whatever the
+        outcome: a refused launch cannot be retried with it.
 
-    def consume_nonce(self, issuer: str, nonce: str, exp: object) -> None:
+        Raises:
+            LaunchRefusedError: the state is unknown, expired or used (401), belongs to another
+                platform, the nonce is not this login's, or the nonce was used before (401).
+        """
         now = self._clock.now()
         expires = (
             datetime.fromtimestamp(float(exp), UTC) + timedelta(seconds=LEEWAY_SECONDS)
             if isinstance(exp, int | float)
             else now + LOGIN_LIFETIME
         )
+        problem: LaunchRefusedError | None = None
         with self._uow() as uow:
-            fresh = uow.launch_states.consume_nonce(
-                issuer, nonce, now, max(expires, now + LOGIN_LIFETIME)
-            )
+            login = uow.launch_states.take_login(state, now)
+            if login is None:
+                problem = LaunchRefusedError(
+                    "This launch has expired or was already used. "
+                    "Open the tool again from your course.",
+                    status=401,
+                )
+            elif login.registration_id not in (None, registration.id):
+                problem = LaunchRefusedError(
+                    "This launch belongs to a different platform than its login."
+                )
+            elif nonce != login.nonce:
+                problem = LaunchRefusedError("The id_token's nonce does not match this login.")
+            elif not uow.launch_states.consume_nonce(
+                registration.issuer, nonce, now, max(expires, now + LOGIN_LIFETIME)
+            ):
+                problem = LaunchRefusedError(
+                    "This id_token was already used (a replayed launch).", status=401
+                )
             uow.commit()
-        if not fresh:
-            raise LaunchRefusedError(
-                "This id_token was already used (a replayed launch).", status=401
-            )
+        if problem is not None:
+            raise problem
+        assert login is not None
+        return login
 
     def check_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
+        if self.platforms.is_approved(registration.id, deployment_id):
+            return
         deployment = self._deployment_seen(registration.id, deployment_id)
         if deployment.status is DeploymentStatus.APPROVED:
+            self.platforms.remember_approved(registration.id, deployment_id)
             return
         if deployment.status is DeploymentStatus.PENDING:
             raise LaunchRefusedError(

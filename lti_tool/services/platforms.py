@@ -136,6 +136,16 @@ class PlatformService:
         self._uow = uow_factory
         self._clock = clock
         self._http_hosts = frozenset(host.lower() for host in allow_http_hosts)
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after a registration or a deployment decision is written (the
+        launch path caches both per process)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     def _check_url(
         self, field: str, value: str, problems: _Problems, *, issuer: bool = False
@@ -329,7 +339,9 @@ class PlatformService:
             uow.commit()
             return registration
 
-        return self._unique(registration.issuer, registration.client_id, registration.id, write)
+        stored = self._unique(registration.issuer, registration.client_id, registration.id, write)
+        self._changed()
+        return stored
 
     def update(
         self,
@@ -371,7 +383,9 @@ class PlatformService:
                 uow.commit()
             return updated
 
-        return self._unique(fields["issuer"], fields["client_id"], registration_id, write)
+        updated = self._unique(fields["issuer"], fields["client_id"], registration_id, write)
+        self._changed()
+        return updated
 
     def get(self, registration_id: str) -> PlatformRegistration:
         """One registration. Raises NotFoundError."""
@@ -423,7 +437,8 @@ class PlatformService:
                 "set_auto_approve", before, "on" if on else "off", registration.name,
             )  # fmt: skip
             uow.commit()
-            return registration
+        self._changed()
+        return registration
 
     def deployment_seen(self, registration_id: str, deployment_id: str) -> Deployment:
         """The deployment a launch names; an unknown one is recorded (the launch path calls this).
@@ -496,7 +511,9 @@ class PlatformService:
             uow.commit()
             return deployment
 
-        return self._retrying(decided)
+        decision = self._retrying(decided)
+        self._changed()
+        return decision
 
     def pending(self, page: int = 1, per_page: int = 25) -> Page[PendingDeployment]:
         """Deployments waiting for an admin, oldest first, with their registrations."""
