@@ -2,10 +2,10 @@
 
 Every launch needs its registration (issuer + client_id) and its deployment's status. Reading
 both from the database cost two transactions per launch, more than checking the token's
-signature. They change rarely and only through :class:`~lti_tool.services.platforms.PlatformService`,
-which tells this cache in the same process (``on_change``); other worker processes see a change
-within ``ttl`` seconds. Only APPROVED deployments are remembered: a pending one is re-read on
-every launch, so an approval takes effect at once everywhere, and a rejection within ``ttl``.
+signature. They change rarely, and only through ``PlatformService``, which tells this cache in
+the same process (``on_change``); other worker processes see a change within ``ttl`` seconds.
+Only APPROVED deployments are remembered: a pending one is re-read on every launch, so an
+approval takes effect at once everywhere, and a rejection within ``ttl``.
 """
 
 from __future__ import annotations
