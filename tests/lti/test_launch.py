@@ -9,6 +9,7 @@ from flask import Flask
 from lti_tool.bootstrap import Container
 from lti_tool.domain.lti import DeploymentStatus
 from lti_tool.domain.roles import IdentityKind, Role
+from lti_tool.services.platforms import OPERATOR
 from tests.fakes.lms import FakePlatform
 from tests.fakes.lms_tokens import (
     CERTIFICATION_INVALID,
@@ -17,7 +18,7 @@ from tests.fakes.lms_tokens import (
     ROLE_LEARNER,
     FlaskToolClient,
 )
-from tests.lti.conftest import BASE, CLIENT, register
+from tests.lti.conftest import BASE, CLIENT, DEPLOYMENT, register
 
 
 def people_count(container: Container) -> int:
@@ -157,3 +158,16 @@ def test_a_login_aimed_at_another_tool_is_refused(tool: FlaskToolClient, lms: Fa
     params = lms.login_params(CLIENT, target_link_uri=f"{BASE}.evil.example/lti/launch")
     response = tool.get(f"{BASE}/lti/login", params=params)
     assert response.status_code == 400 and "not this tool" in response.get_data(as_text=True)
+
+
+def test_a_deployment_rejected_after_launches_is_refused_at_once(
+    tool: FlaskToolClient, lms: FakePlatform, container: Container
+) -> None:
+    """Approved deployments are cached per process; a decision clears that cache."""
+    assert lms.launch(tool, CLIENT, launch_preset="student").response.status_code == 302
+    registration = container.platforms.find(lms.issuer, CLIENT)
+    assert registration is not None
+    container.platforms.decide(OPERATOR, registration.id, DEPLOYMENT, approve=False)
+    refused = lms.launch(tool, CLIENT, launch_preset="student")
+    assert refused.response.status_code == 403
+    assert "refused by an administrator" in refused.response.get_data(as_text=True)
