@@ -31,10 +31,11 @@ from pylti1p3.request import Request
 
 from lti_tool.domain.lti import DeploymentStatus, LaunchContext, PlatformRegistration
 from lti_tool.lti.platform_cache import PlatformCache
-from lti_tool.ports import Clock, PendingLogin, UnitOfWorkFactory
+from lti_tool.ports import Clock, PendingLogin, UnitOfWork, UnitOfWorkFactory
 
 LOGIN_LIFETIME = timedelta(minutes=10)
 LEEWAY_SECONDS = 60
+PURGE_INTERVAL = timedelta(minutes=1)
 KEY_REFETCH_INTERVAL_SECONDS = 60.0
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
@@ -141,6 +142,15 @@ def _find_key(key_set: Mapping[str, Any], kid: str) -> jwt.PyJWK:
 
 
 @dataclass(frozen=True)
+class ValidatedLaunch:
+    """A launch whose token is valid, with the one-time state and nonce still to consume:
+    call ``consume(uow)`` inside the transaction that acts on the launch."""
+
+    context: LaunchContext
+    consume: Callable[[UnitOfWork], None]
+
+
+@dataclass(frozen=True)
 class LoginRedirect:
     url: str
     state: str
@@ -149,7 +159,14 @@ class LoginRedirect:
 class _Launch(MessageLaunch):  # type: ignore[type-arg]
     """MessageLaunch whose checks are ours where pylti1p3's fall short."""
 
-    def __init__(self, adapter: LtiAdapter, params: Mapping[str, str], secure: bool) -> None:
+    def __init__(
+        self,
+        adapter: LtiAdapter,
+        params: Mapping[str, str],
+        secure: bool,
+        *,
+        defer_consumption: bool = False,
+    ) -> None:
         super().__init__(
             _ParamsRequest(params, secure),
             None,
@@ -158,6 +175,7 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
             requests_session=adapter.http,
         )
         self._adapter = adapter
+        self._defer = defer_consumption
         self._login: PendingLogin | None = None
         self._our_registration: PlatformRegistration | None = None
 
@@ -246,6 +264,8 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         nonce = body.get("nonce")
         if not nonce:
             raise LaunchRefusedError("The id_token has no nonce.")
+        if self._defer:
+            return self
         self._login = self._adapter.take_login_and_nonce(
             self._get_request_param("state"), self._our_registration, str(nonce), body.get("exp")
         )
@@ -259,9 +279,20 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         self._adapter.check_deployment(self._our_registration, str(deployment_id))
         return self
 
+    def deferred(self) -> tuple[PlatformRegistration, str, object]:
+        """The registration, nonce and ``exp`` a deferred consumption needs."""
+        assert self._our_registration is not None
+        body = self._jwt.get("body", {})
+        return self._our_registration, str(body["nonce"]), body.get("exp")
+
     def context(self) -> LaunchContext:
         assert self._our_registration is not None
-        return launch_context(self._our_registration, self._jwt["body"])
+        context = launch_context(self._our_registration, self._jwt["body"])
+        if context.product_family and context.product_family != context.registered_product_family:
+            self._adapter.platforms.product_family_seen(
+                self._our_registration, context.product_family
+            )
+        return context
 
 
 def _audience_client(body: Mapping[str, Any]) -> str | None:
@@ -312,6 +343,7 @@ def launch_context(registration: PlatformRegistration, body: Mapping[str, Any]) 
         product_family=str(platform.get("product_family_code"))
         if isinstance(platform, dict) and platform.get("product_family_code")
         else None,
+        registered_product_family=registration.product_family,
         custom={str(key): str(value) for key, value in custom.items()}
         if isinstance(custom, dict)
         else {},
@@ -339,6 +371,8 @@ class LtiAdapter:
         self.http.headers.setdefault("User-Agent", "credbridge (LTI 1.3 tool)")
         self.keys = KeySetCache(self.http)
         self.platforms = PlatformCache()
+        self._purged_at: datetime | None = None
+        self._purge_lock = threading.Lock()
         """Registrations and approved deployments; clear it when they change."""
 
     def registration_for(
@@ -384,14 +418,17 @@ class LtiAdapter:
         tool_base = self._launch_url.rsplit("/lti/", 1)[0]
         if target and target != tool_base and not target.startswith(tool_base + "/"):
             raise LaunchRefusedError("The login's target_link_uri is not this tool.")
-        registration = self.registration_for(params.get("iss"), params.get("client_id"))
+        registration = self.registration_for(
+            params.get("iss"), params.get("client_id"), cached=True
+        )
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self._clock.now()
         with self._uow() as uow:
             uow.launch_states.add_login(
                 PendingLogin(state, nonce, registration.id, now + LOGIN_LIFETIME), created_at=now
             )
-            uow.launch_states.purge_expired(now)
+            if self._purge_due(now):
+                uow.launch_states.purge_expired(now)
             uow.commit()
         query = {
             "scope": "openid",
@@ -409,12 +446,40 @@ class LtiAdapter:
         separator = "&" if "?" in registration.auth_login_url else "?"
         return LoginRedirect(f"{registration.auth_login_url}{separator}{urlencode(query)}", state)
 
+    def _purge_due(self, now: datetime) -> bool:
+        """Whether this login should also delete expired states and nonces: at most once per
+        :data:`PURGE_INTERVAL` per process (every login did it, two extra DELETEs each)."""
+        with self._purge_lock:
+            if self._purged_at is not None and now - self._purged_at < PURGE_INTERVAL:
+                return False
+            self._purged_at = now
+            return True
+
     def take_login_and_nonce(
         self, state: str, registration: PlatformRegistration, nonce: str, exp: object
     ) -> PendingLogin:
         """Take the one-time login state and consume the id_token's nonce, in ONE transaction
-        (a launch used to spend two on them). The state is gone afterwards whatever the
-        outcome: a refused launch cannot be retried with it.
+        of their own. (The web launch does this inside the sign-in's transaction instead; see
+        :meth:`validate`.)
+
+        Raises:
+            LaunchRefusedError: as :meth:`consume`; nothing is written then.
+        """
+        with self._uow() as uow:
+            login = self.consume(uow, state, registration, nonce, exp)
+            uow.commit()
+        return login
+
+    def consume(
+        self,
+        uow: UnitOfWork,
+        state: str,
+        registration: PlatformRegistration,
+        nonce: str,
+        exp: object,
+    ) -> PendingLogin:
+        """Inside ``uow``: take the login state and record the nonce as used. The caller
+        commits; when this raises, the caller's transaction must roll back.
 
         Raises:
             LaunchRefusedError: the state is unknown, expired or used (401), belongs to another
@@ -426,31 +491,23 @@ class LtiAdapter:
             if isinstance(exp, int | float)
             else now + LOGIN_LIFETIME
         )
-        problem: LaunchRefusedError | None = None
-        with self._uow() as uow:
-            login = uow.launch_states.take_login(state, now)
-            if login is None:
-                problem = LaunchRefusedError(
-                    "This launch has expired or was already used. "
-                    "Open the tool again from your course.",
-                    status=401,
-                )
-            elif login.registration_id not in (None, registration.id):
-                problem = LaunchRefusedError(
-                    "This launch belongs to a different platform than its login."
-                )
-            elif nonce != login.nonce:
-                problem = LaunchRefusedError("The id_token's nonce does not match this login.")
-            elif not uow.launch_states.consume_nonce(
-                registration.issuer, nonce, now, max(expires, now + LOGIN_LIFETIME)
-            ):
-                problem = LaunchRefusedError(
-                    "This id_token was already used (a replayed launch).", status=401
-                )
-            uow.commit()
-        if problem is not None:
-            raise problem
-        assert login is not None
+        login = uow.launch_states.take_login(state, now)
+        if login is None:
+            raise LaunchRefusedError(
+                "This launch has expired or was already used. "
+                "Open the tool again from your course.",
+                status=401,
+            )
+        if login.registration_id not in (None, registration.id):
+            raise LaunchRefusedError("This launch belongs to a different platform than its login.")
+        if nonce != login.nonce:
+            raise LaunchRefusedError("The id_token's nonce does not match this login.")
+        if not uow.launch_states.consume_nonce(
+            registration.issuer, nonce, now, max(expires, now + LOGIN_LIFETIME)
+        ):
+            raise LaunchRefusedError(
+                "This id_token was already used (a replayed launch).", status=401
+            )
         return login
 
     def check_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
@@ -472,7 +529,23 @@ class LtiAdapter:
         )
 
     def launch(self, params: Mapping[str, str], *, secure: bool) -> LaunchContext:
-        """Validate a launch POST (id_token + state) and return its plain context."""
+        """Validate a launch POST (id_token + state), state and nonce consumed in a
+        transaction of their own, and return its plain context."""
         launch = _Launch(self, params, secure)
         launch.validate()
         return launch.context()
+
+    def validate(self, params: Mapping[str, str], *, secure: bool) -> ValidatedLaunch:
+        """Validate a launch POST like :meth:`launch`, but leave the state and nonce to be
+        consumed by :attr:`ValidatedLaunch.consume` inside the caller's transaction (the
+        sign-in), so a launch writes once: no sign-in without the nonce spent, and no nonce
+        spent by a sign-in that failed."""
+        launch = _Launch(self, params, secure, defer_consumption=True)
+        launch.validate()
+        registration, nonce, exp = launch.deferred()
+        state = params.get("state", "")
+
+        def consume(uow: UnitOfWork) -> None:
+            self.consume(uow, state, registration, nonce, exp)
+
+        return ValidatedLaunch(launch.context(), consume)

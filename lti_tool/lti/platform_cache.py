@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from lti_tool.domain.lti import PlatformRegistration
 
@@ -44,6 +45,15 @@ class PlatformCache:
         with self._lock:
             self._registrations[key] = (registration, now + self._ttl)
         return registration
+
+    def product_family_seen(self, registration: PlatformRegistration, family: str) -> None:
+        """A launch named the LMS's product family (the sign-in records it): remember it
+        here too, so the next launches do not look the registration up to compare."""
+        key = (registration.issuer, registration.client_id)
+        with self._lock:
+            hit = self._registrations.get(key)
+            if hit is not None and hit[0].id == registration.id:
+                self._registrations[key] = (replace(hit[0], product_family=family), hit[1])
 
     def is_approved(self, registration_id: str, deployment_id: str) -> bool:
         with self._lock:

@@ -7,6 +7,7 @@ from the launch are added (never removed: an admin's grants stay) for the launch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lti_tool.domain.errors import ConflictError
@@ -40,13 +41,22 @@ class LaunchService:
         self._uow = uow_factory
         self._clock = clock
 
-    def sign_in(self, context: LaunchContext) -> SignedIn:
-        """Find or create the person behind a launch and grant the roles it carries."""
+    def sign_in(
+        self, context: LaunchContext, before: Callable[[UnitOfWork], None] | None = None
+    ) -> SignedIn:
+        """Find or create the person behind a launch and grant the roles it carries.
+
+        Args:
+            context: The validated launch.
+            before: Runs first in the same transaction (the launch's one-time state and nonce
+                are consumed there, so a launch writes once); when it raises, nothing is
+                written.
+        """
         try:
-            return self._sign_in(context)
+            return self._sign_in(context, before)
         except ConflictError:
             # Two first launches of the same person at once: the other one created them.
-            return self._sign_in(context)
+            return self._sign_in(context, before)
 
     @staticmethod
     def _organization(uow: UnitOfWork, context: LaunchContext) -> Organization:
@@ -60,10 +70,14 @@ class LaunchService:
             uow.people.add_organization(organization)
         return organization
 
-    def _sign_in(self, context: LaunchContext) -> SignedIn:
+    def _sign_in(
+        self, context: LaunchContext, before: Callable[[UnitOfWork], None] | None
+    ) -> SignedIn:
         subject = context.subject or ""
         now = self._clock.now()
         with self._uow() as uow:
+            if before is not None:
+                before(uow)
             organization = self._organization(uow, context)
             person = uow.people.find_by_identity(IdentityKind.LTI_SUBJECT, context.issuer, subject)
             created = person is None
@@ -96,6 +110,7 @@ class LaunchService:
             }
             for role in sorted(map_roles(context.roles)):
                 if (role, organization.id, context.context_id) not in held:
+                    held.add((role, organization.id, context.context_id))
                     uow.people.add_role(
                         RoleAssignment(person.id, role, organization.id, context.context_id)
                     )
@@ -110,7 +125,9 @@ class LaunchService:
                         role.value,
                         f"from LTI roles in course {context.context_id or '(none)'}",
                     )
-            if context.product_family:
+            if context.product_family and (
+                context.product_family != context.registered_product_family
+            ):
                 registration = uow.platforms.get(context.registration_id)
                 if registration.product_family != context.product_family:
                     registration.product_family = context.product_family
@@ -127,5 +144,5 @@ class LaunchService:
                 f"{context.message_type} in {context.context_title or context.context_id or '-'}",
             )
             uow.commit()
-            roles = frozenset(item.role for item in uow.people.roles_of(person.id))
+        roles = frozenset(role for role, _, _ in held)
         return SignedIn(person.id, created, roles)

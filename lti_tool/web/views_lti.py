@@ -58,10 +58,12 @@ def login() -> Any:
 def launch() -> Any:
     """The platform posts id_token and state here; a valid launch signs the person in."""
     try:
-        context = adapter().launch(_params(), secure=request.is_secure)
+        validated = adapter().validate(_params(), secure=request.is_secure)
+        # The one-time state and nonce are spent in the sign-in's own transaction.
+        signed_in = launch_service().sign_in(validated.context, before=validated.consume)
     except LaunchRefusedError as error:
         return _refused(error)
-    signed_in = launch_service().sign_in(context)
+    context = validated.context
     session.clear()
     session.permanent = True
     session["person_id"] = signed_in.person_id
