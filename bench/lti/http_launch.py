@@ -100,9 +100,9 @@ def gunicorn(app: str, env: dict[str, str], workers: int) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(url + "/__ready__", timeout=1)
+                requests.get(url + "/__ready__", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn for {app} did not start") from None
                 time.sleep(0.1)
