@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
@@ -154,6 +154,10 @@ class ValidatedLaunch:
 class LoginRedirect:
     url: str
     state: str
+    nonce: str = ""
+    platform_origin: str = ""
+    """Origin of the platform's OIDC authorization endpoint: where LTI Platform Storage
+    messages go, and the only origin whose answers count."""
 
 
 class _Launch(MessageLaunch):  # type: ignore[type-arg]
@@ -293,6 +297,11 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
                 self._our_registration, context.product_family
             )
         return context
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _audience_client(body: Mapping[str, Any]) -> str | None:
@@ -444,7 +453,27 @@ class LtiAdapter:
         if params.get("lti_message_hint"):
             query["lti_message_hint"] = params["lti_message_hint"]
         separator = "&" if "?" in registration.auth_login_url else "?"
-        return LoginRedirect(f"{registration.auth_login_url}{separator}{urlencode(query)}", state)
+        return LoginRedirect(
+            f"{registration.auth_login_url}{separator}{urlencode(query)}",
+            state,
+            nonce,
+            _origin(registration.auth_login_url),
+        )
+
+    def platform_origin(self, id_token: str) -> str | None:
+        """The origin of the OIDC authorization endpoint of the platform an id_token names
+        (unverified: only to address LTI Platform Storage messages), or None if unknown."""
+        try:
+            body = jwt.decode(id_token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        try:
+            registration = self.registration_for(
+                body.get("iss"), _audience_client(body), cached=True
+            )
+        except LaunchRefusedError:
+            return None
+        return _origin(registration.auth_login_url)
 
     def _purge_due(self, now: datetime) -> bool:
         """Whether this login should also delete expired states and nonces: at most once per

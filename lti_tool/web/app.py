@@ -115,6 +115,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         SESSION_COOKIE_SECURE=settings.uses_https,
         # Inside an LMS iframe the session cookie is third-party: it needs SameSite=None; Secure.
         SESSION_COOKIE_SAMESITE="None" if settings.uses_https else "Lax",
+        # Partitioned (CHIPS): browsers that block third-party cookies keep it per LMS site.
+        SESSION_COOKIE_PARTITIONED=settings.uses_https,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         WTF_CSRF_SSL_STRICT=False,
