@@ -30,6 +30,7 @@ from lti_tool.services.launch import LaunchService
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
+from lti_tool.services.role_overrides import RoleOverrideService
 from lti_tool.services.submissions import SubmissionService
 from lti_tool.settings import Settings
 from lti_tool.storage.local import LocalEvidenceStore
@@ -66,6 +67,7 @@ class Container:
     nrps: NrpsClient
     ags: AgsClient
     registrar: DynamicRegistrar
+    role_overrides: RoleOverrideService
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -141,4 +143,5 @@ def build(
         nrps=NrpsClient(service_tokens, lti.http),
         ags=AgsClient(service_tokens, lti.http, clock),
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
+        role_overrides=RoleOverrideService(uow_factory, clock),
     )

@@ -30,6 +30,7 @@ from lti_tool.domain.model import (
     Stack,
     Submission,
 )
+from lti_tool.domain.role_overrides import RoleOverride
 from lti_tool.domain.roles import IdentityKind, Role
 
 
@@ -273,6 +274,20 @@ class LaunchStateRepository(Protocol):
     def purge_expired(self, now: datetime) -> int: ...
 
 
+class RoleOverrideRepository(Protocol):
+    """Roles an admin forced on or off for a person, one per (person, role)."""
+
+    def of(self, person_id: str) -> list[RoleOverride]: ...
+    def of_people(self, person_ids: list[str]) -> list[RoleOverride]: ...
+    def put(self, override: RoleOverride) -> None:
+        """Add the override, or replace the one for the same person and role."""
+        ...
+
+    def remove(self, person_id: str, role: Role) -> bool:
+        """Drop the override; ``False`` when there was none."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction across all repositories. Nothing is written until :meth:`commit`."""
 
@@ -287,6 +302,7 @@ class UnitOfWork(Protocol):
     platforms: PlatformRepository
     tool_keys: ToolKeyRepository
     launch_states: LaunchStateRepository
+    role_overrides: RoleOverrideRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

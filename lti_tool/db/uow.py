@@ -22,6 +22,7 @@ from lti_tool.db.repositories.lti import (
     SqlToolKeyRepository,
 )
 from lti_tool.db.repositories.people import SqlPeopleRepository
+from lti_tool.db.repositories.role_overrides import SqlRoleOverrideRepository
 from lti_tool.db.repositories.submissions import SqlSubmissionRepository
 from lti_tool.domain.errors import ConflictError
 from lti_tool.ports import (
@@ -34,6 +35,7 @@ from lti_tool.ports import (
     PeopleRepository,
     PlatformRepository,
     ReviewRepository,
+    RoleOverrideRepository,
     SubmissionRepository,
     ToolKeyRepository,
 )
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
     platforms: PlatformRepository
     tool_keys: ToolKeyRepository
     launch_states: LaunchStateRepository
+    role_overrides: RoleOverrideRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -82,6 +85,7 @@ class SqlUnitOfWork:
         self.platforms = SqlPlatformRepository(self.session)
         self.tool_keys = SqlToolKeyRepository(self.session)
         self.launch_states = SqlLaunchStateRepository(self.session)
+        self.role_overrides = SqlRoleOverrideRepository(self.session)
         return self
 
     def __exit__(

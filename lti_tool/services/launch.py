@@ -14,6 +14,7 @@ from lti_tool.domain.errors import ConflictError
 from lti_tool.domain.lti import LaunchContext
 from lti_tool.domain.lti_roles import map_roles
 from lti_tool.domain.model import ExternalIdentity, Organization, Person, RoleAssignment, new_id
+from lti_tool.domain.role_overrides import effective_roles
 from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import record
@@ -143,6 +144,7 @@ class LaunchService:
                 None,
                 f"{context.message_type} in {context.context_title or context.context_id or '-'}",
             )
+            overrides = uow.role_overrides.of(person.id)
             uow.commit()
-        roles = frozenset(role for role, _, _ in held)
+        roles = effective_roles((role for role, _, _ in held), overrides)
         return SignedIn(person.id, created, roles)

@@ -18,6 +18,7 @@ from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
 from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
+from lti_tool.web.views_admin_people import bp as admin_people_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
 from lti_tool.web.views_deep_link import bp as deep_link_bp
@@ -135,7 +136,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     for blueprint in (
         health_bp, jwks_bp, lti_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp,
-        admin_platforms_bp, deep_link_bp, lti_register_bp,
+        admin_platforms_bp, deep_link_bp, lti_register_bp, admin_people_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     _register_errors(app)

@@ -46,6 +46,7 @@ from lti_tool.domain.model import (
     Stack,
     Submission,
 )
+from lti_tool.domain.role_overrides import RoleOverride
 from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.ports import AuditFilter, PendingLogin, QueueItem, StoredObject
 from lti_tool.storage.local import check_key
@@ -120,6 +121,7 @@ TABLE_NAMES = (
     "tool_keys",
     "launch_states",
     "used_nonces",
+    "role_overrides",
 )
 
 UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
@@ -139,6 +141,7 @@ UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
     ("deployments", lambda row: (row.registration_id, row.deployment_id)),
     ("launch_states", lambda row: (row.nonce,)),
     ("used_nonces", lambda row: (row.issuer, row.nonce)),
+    ("role_overrides", lambda row: (row.person_id, row.role)),
 )
 """Unique indexes of the schema. As in SQL, a key holding NULL never collides."""
 
@@ -165,6 +168,7 @@ FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
     ("awards", "credential_version_id", "versions"),
     ("awards", "decision_id", "decisions"),
     ("deployments", "registration_id", "platforms"),
+    ("role_overrides", "person_id", "people"),
 )
 """Foreign keys of the schema (SQLite runs with ``PRAGMA foreign_keys=ON``). NULL is allowed."""
 
@@ -915,6 +919,35 @@ class InMemoryLaunchStateRepository:
         return purged
 
 
+class InMemoryRoleOverrideRepository:
+    """Like ``SqlRoleOverrideRepository``: one override per (person, role)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def of(self, person_id: str) -> list[RoleOverride]:
+        rows = self._s.select("role_overrides", lambda row: row.person_id == person_id)
+        return sorted(rows, key=lambda row: row.role.value)
+
+    def of_people(self, person_ids: list[str]) -> list[RoleOverride]:
+        wanted = set(person_ids)
+        return self._s.select("role_overrides", lambda row: row.person_id in wanted)
+
+    def put(self, override: RoleOverride) -> None:
+        key = (override.person_id, override.role)
+        if self._s.get("role_overrides", key) is None:
+            self._s.insert("role_overrides", key, override)
+        else:
+            self._s.update("role_overrides", key, override)
+
+    def remove(self, person_id: str, role: Role) -> bool:
+        key = (person_id, role)
+        if self._s.get("role_overrides", key) is None:
+            return False
+        self._s.delete("role_overrides", key)
+        return True
+
+
 # ---------------------------------------------------------------------------------------------
 # Unit of work
 # ---------------------------------------------------------------------------------------------
@@ -934,6 +967,7 @@ class InMemoryUnitOfWork:
     platforms: InMemoryPlatformRepository
     tool_keys: InMemoryToolKeyRepository
     launch_states: InMemoryLaunchStateRepository
+    role_overrides: InMemoryRoleOverrideRepository
 
     def __init__(self, database: MemoryDatabase) -> None:
         self.database = database
@@ -952,6 +986,7 @@ class InMemoryUnitOfWork:
         self.platforms = InMemoryPlatformRepository(self._session)
         self.tool_keys = InMemoryToolKeyRepository(self._session)
         self.launch_states = InMemoryLaunchStateRepository(self._session)
+        self.role_overrides = InMemoryRoleOverrideRepository(self._session)
         return self
 
     def __exit__(

@@ -171,3 +171,37 @@ def test_a_deployment_rejected_after_launches_is_refused_at_once(
     refused = lms.launch(tool, CLIENT, launch_preset="student")
     assert refused.response.status_code == 403
     assert "refused by an administrator" in refused.response.get_data(as_text=True)
+
+
+def test_an_admin_override_outlives_later_launches(
+    tool: FlaskToolClient, lms: FakePlatform, container: Container
+) -> None:
+    """Launches only add roles; an admin taking the instructor's assessor role away must not
+    be undone by the next launch (and deep linking, which needs it, is refused)."""
+    from lti_tool.domain.model import Organization, RoleAssignment, new_id
+    from lti_tool.domain.roles import OrganizationKind
+    from lti_tool.services.role_overrides import OverrideMode
+
+    lms.launch(tool, CLIENT, roles=(ROLE_INSTRUCTOR,), sub="teacher-7", name="Ana Ruiz")
+    admin = container.people.add_person("Admin", roles=())
+    with container.uow_factory() as uow:
+        person = uow.people.find_by_identity(IdentityKind.LTI_SUBJECT, lms.issuer, "teacher-7")
+        assert person is not None
+        org = Organization(new_id(), "District", OrganizationKind.DISTRICT)
+        uow.people.add_organization(org)
+        uow.people.add_role(RoleAssignment(admin.id, Role.ADMIN, org.id))
+        uow.commit()
+    container.role_overrides.override(
+        container.people.actor(admin.id), person.id, Role.ASSESSOR, OverrideMode.REVOKE,
+        "Not an assessor in this district",
+    )  # fmt: skip
+    again = lms.launch(
+        tool,
+        CLIENT,
+        roles=(ROLE_INSTRUCTOR,),
+        sub="teacher-7",
+        message_type="LtiDeepLinkingRequest",
+    )
+    assert again.response.status_code == 403
+    assert "Only instructors add content" in again.response.get_data(as_text=True)
+    assert Role.ASSESSOR not in container.people.actor(person.id).roles

@@ -16,6 +16,7 @@ from lti_tool.db.models.people import (
     PersonRow,
     RoleAssignmentRow,
 )
+from lti_tool.db.models.role_overrides import RoleOverrideRow
 from lti_tool.db.models.submissions import (
     AwardRow,
     DecisionRow,
@@ -42,6 +43,7 @@ __all__ = [
     "PlatformRegistrationRow",
     "ReviewRow",
     "RoleAssignmentRow",
+    "RoleOverrideRow",
     "SectionResponseRow",
     "StackRow",
     "SubmissionRow",
