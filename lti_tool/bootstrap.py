@@ -23,6 +23,7 @@ from lti_tool.lti.service_tokens import ServiceTokenClient
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
 from lti_tool.services.audit import AuditService
 from lti_tool.services.catalog import CatalogService
+from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.decisions import DecisionService
 from lti_tool.services.evidence import EvidenceService
@@ -68,6 +69,7 @@ class Container:
     ags: AgsClient
     registrar: DynamicRegistrar
     role_overrides: RoleOverrideService
+    cohorts: CohortService
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -144,4 +146,5 @@ def build(
         ags=AgsClient(service_tokens, lti.http, clock),
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),
+        cohorts=CohortService(uow_factory, clock),
     )

@@ -27,6 +27,20 @@ class SignedIn:
     roles: frozenset[Role]
 
 
+def lti_organization(uow: UnitOfWork, registration_id: str) -> Organization:
+    """The organisation people of a registration join until rosters place them (made on first
+    use, inside ``uow``)."""
+    slug = f"lti-{registration_id}"
+    organization = uow.people.organization_by_slug(slug)
+    if organization is None:
+        registration = uow.platforms.get(registration_id)
+        organization = Organization(
+            new_id(), registration.name, OrganizationKind.DISTRICT, None, slug
+        )
+        uow.people.add_organization(organization)
+    return organization
+
+
 def _display_name(context: LaunchContext) -> str:
     if context.name:
         return context.name
@@ -61,15 +75,7 @@ class LaunchService:
 
     @staticmethod
     def _organization(uow: UnitOfWork, context: LaunchContext) -> Organization:
-        slug = f"lti-{context.registration_id}"
-        organization = uow.people.organization_by_slug(slug)
-        if organization is None:
-            registration = uow.platforms.get(context.registration_id)
-            organization = Organization(
-                new_id(), registration.name, OrganizationKind.DISTRICT, None, slug
-            )
-            uow.people.add_organization(organization)
-        return organization
+        return lti_organization(uow, context.registration_id)
 
     def _sign_in(
         self, context: LaunchContext, before: Callable[[UnitOfWork], None] | None

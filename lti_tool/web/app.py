@@ -21,6 +21,7 @@ from lti_tool.web.views_admin import bp as admin_bp
 from lti_tool.web.views_admin_people import bp as admin_people_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
+from lti_tool.web.views_cohort import bp as cohort_bp
 from lti_tool.web.views_deep_link import bp as deep_link_bp
 from lti_tool.web.views_health import bp as health_bp
 from lti_tool.web.views_issuer import bp as issuer_bp
@@ -136,7 +137,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     for blueprint in (
         health_bp, jwks_bp, lti_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp,
-        admin_platforms_bp, deep_link_bp, lti_register_bp, admin_people_bp,
+        admin_platforms_bp, deep_link_bp, lti_register_bp, admin_people_bp, cohort_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     _register_errors(app)

@@ -36,6 +36,7 @@ from lti_tool.web.views_deep_link import SESSION_KEY as DEEP_LINK_SESSION_KEY
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 DEEP_LINKING = "LtiDeepLinkingRequest"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 
 def adapter() -> LtiAdapter:
@@ -53,6 +54,13 @@ COOKIES_BLOCKED = (
     "for this site or open credbridge in a new window."
 )
 NOT_THIS_BROWSER = "This launch was not started in this browser. Open credbridge again."
+
+
+def _memberships_url(claims: dict[str, Any]) -> str | None:
+    """The course's NRPS ``context_memberships_url``, when the platform offers it."""
+    service = claims.get(NRPS_CLAIM)
+    url = service.get("context_memberships_url") if isinstance(service, dict) else None
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
 def _https() -> bool:
@@ -162,6 +170,7 @@ def _finish(params: dict[str, str]) -> Any:
         "context_id": context.context_id,
         "resource_link_id": context.resource_link_id,
         "message_type": context.message_type,
+        "nrps_url": _memberships_url(context.claims),
     }
     if context.message_type == DEEP_LINKING:
         if not signed_in.roles & {Role.ASSESSOR, Role.ADMIN}:

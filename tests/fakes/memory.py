@@ -474,6 +474,12 @@ class InMemoryPeopleRepository:
     def roles_of(self, person_id: str) -> list[RoleAssignment]:
         return self._s.select("roles", lambda row: row.person_id == person_id)
 
+    def roles_in_context(self, organization_id: str, context_id: str) -> list[RoleAssignment]:
+        return self._s.select(
+            "roles",
+            lambda row: row.organization_id == organization_id and row.context_id == context_id,
+        )
+
     def people_with_role(self, role: Role) -> list[Person]:
         holders = {row.person_id for row in self._s.table("roles").values() if row.role == role}
         found = self._s.select("people", lambda row: row.id in holders)
