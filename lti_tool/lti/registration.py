@@ -7,14 +7,17 @@ any site could claim to be any issuer), POSTs its client registration to the pla
 ``registration_endpoint`` with the token, and stores what the platform answered.
 
 The URLs come from a query string anyone can write, so they are fetched only over https (plain
-http only for the hosts the platform registry allows, i.e. loopback), never following
-redirects, with a timeout and a size cap. A registered platform's deployment waits for an
+http only for the hosts the platform registry allows, i.e. loopback), only from hosts with
+public addresses (those same loopback names excepted), never following redirects, with a
+timeout and a size cap. A registered platform's deployment waits for an
 admin: an unknown platform must not be able to mint administrators by launching.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,7 +112,9 @@ class DynamicRegistrar:
         self._description = description
         self._http_hosts = frozenset(host.lower() for host in allow_http_hosts)
 
-    def _checked_url(self, what: str, value: object) -> str:
+    def _checked_url(self, what: str, value: object, *, fetched: bool = True) -> str:
+        """The URL, if absolute, https (or an allowed http host) and, when the tool will call
+        it (``fetched``), on a public address. Raises RegistrationError."""
         if not isinstance(value, str) or not value.strip():
             raise RegistrationError(f"The platform's {what} is missing.", status=422)
         url = value.strip()
@@ -123,7 +128,29 @@ class DynamicRegistrar:
             raise RegistrationError(
                 f"The platform's {what} must use https (got {url!r}).", status=400
             )
+        if fetched and host not in self._http_hosts:
+            self._check_public(what, host)
         return url
+
+    @staticmethod
+    def _check_public(what: str, host: str) -> None:
+        """Refuse hosts that are, or resolve to, loopback, private, link-local or reserved
+        addresses: ``/lti/register`` is open to anyone, and must not become a way to make the
+        server call into its own network. (Checked at registration time; a name that
+        resolves differently a moment later is not caught.)"""
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            raise RegistrationError(
+                f"The platform's {what} names a host that cannot be resolved ({host})."
+            ) from None
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            if not address.is_global or address.is_multicast:
+                raise RegistrationError(
+                    f"The platform's {what} points to a private or local network address "
+                    f"({host}); registration only reaches public LMS addresses."
+                )
 
     def _read_json(self, response: requests.Response, what: str) -> dict[str, Any]:
         body = b""
@@ -176,7 +203,7 @@ class DynamicRegistrar:
         """
         url = self._checked_url("openid_configuration URL", url)
         data = self._call("GET", url, "OpenID configuration", token)
-        issuer = self._checked_url("issuer", data.get("issuer"))
+        issuer = self._checked_url("issuer", data.get("issuer"), fetched=False)
         if _origin(issuer) != _origin(url):
             raise RegistrationError(
                 f"The platform says its issuer is {issuer}, but its configuration came from "

@@ -159,6 +159,18 @@ def test_an_unreachable_configuration_is_a_clear_4xx(tool: str) -> None:
             "must use https",
         ),
         ({"openid_configuration": "file:///etc/passwd"}, "not an absolute URL"),
+        (
+            {"openid_configuration": "https://10.1.2.3/config", "registration_token": "t"},
+            "private or local network address",
+        ),
+        (
+            {"openid_configuration": "https://[::1]:8443/config", "registration_token": "t"},
+            "private or local network address",
+        ),
+        (
+            {"openid_configuration": "https://169.254.169.254/latest", "registration_token": "t"},
+            "private or local network address",
+        ),
     ],
 )
 def test_bad_parameters_are_refused_before_any_request(
