@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import jwt
 import requests
@@ -30,23 +30,15 @@ from pylti1p3.registration import Registration
 from pylti1p3.request import Request
 
 from lti_tool.domain.lti import DeploymentStatus, LaunchContext, PlatformRegistration
+from lti_tool.lti.claims import CLAIM, audience_client, launch_context, origin
+from lti_tool.lti.key_sets import KeySetCache
 from lti_tool.lti.platform_cache import PlatformCache
+from lti_tool.lti.refusals import LaunchRefusedError
 from lti_tool.ports import Clock, PendingLogin, UnitOfWork, UnitOfWorkFactory
 
 LOGIN_LIFETIME = timedelta(minutes=10)
 LEEWAY_SECONDS = 60
 PURGE_INTERVAL = timedelta(minutes=1)
-KEY_REFETCH_INTERVAL_SECONDS = 60.0
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-
-
-class LaunchRefusedError(Exception):
-    """A login or launch we refuse, with a reason a person can act on."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 class _ParamsRequest(Request):
@@ -75,70 +67,6 @@ class _NoCookies:
 
     def set_cookie(self, name: str, value: str, exp: int = 3600) -> None:
         return None
-
-
-class KeySetCache:
-    """Platform key sets per registration, refetched at most once a minute on an unknown kid."""
-
-    def __init__(
-        self, http: requests.Session, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._http = http
-        self._monotonic = monotonic
-        self._sets: dict[str, dict[str, Any]] = {}
-        self._refetched_at: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def _fetch(self, registration: PlatformRegistration) -> dict[str, Any]:
-        assert registration.key_set_url is not None
-        try:
-            response = self._http.get(registration.key_set_url, timeout=10)
-            response.raise_for_status()
-            key_set = response.json()
-        except (requests.RequestException, ValueError) as error:
-            raise LaunchRefusedError(
-                f"Could not read the platform's public keys from {registration.key_set_url}: "
-                f"{error.__class__.__name__}. Check the key set URL of this platform."
-            ) from error
-        if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
-            raise LaunchRefusedError("The platform's key set is not a JWKS (no 'keys' list).")
-        with self._lock:
-            self._sets[registration.id] = key_set
-        return key_set
-
-    def key_for(self, registration: PlatformRegistration, kid: str) -> jwt.PyJWK:
-        if registration.key_set is not None:
-            return _find_key(registration.key_set, kid)
-        with self._lock:
-            cached = self._sets.get(registration.id)
-        if cached is None:
-            return _find_key(self._fetch(registration), kid)
-        try:
-            return _find_key(cached, kid)
-        except LaunchRefusedError:
-            # An unknown kid: the platform may have rotated. Refetch, but at most once a
-            # minute per platform, so a stream of bad tokens cannot hammer its key set URL.
-            now = self._monotonic()
-            with self._lock:
-                last = self._refetched_at.get(registration.id)
-                if last is not None and now - last < KEY_REFETCH_INTERVAL_SECONDS:
-                    raise
-                self._refetched_at[registration.id] = now
-            return _find_key(self._fetch(registration), kid)
-
-
-def _find_key(key_set: Mapping[str, Any], kid: str) -> jwt.PyJWK:
-    for entry in key_set.get("keys", []):
-        if isinstance(entry, dict) and entry.get("kid") == kid:
-            try:
-                return jwt.PyJWK.from_dict(entry)
-            except jwt.PyJWTError as error:
-                raise LaunchRefusedError(
-                    f"The platform's key {kid!r} is not usable: {error}"
-                ) from error
-    raise LaunchRefusedError(
-        f"The id_token was signed with key {kid!r}, which the platform's key set does not hold."
-    )
 
 
 @dataclass(frozen=True)
@@ -215,7 +143,7 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
 
     def validate_registration(self) -> _Launch:
         body = self._jwt.get("body", {})
-        issuer, client_id = body.get("iss"), _audience_client(body)
+        issuer, client_id = body.get("iss"), audience_client(body)
         registration = self._adapter.registration_for(issuer, client_id, cached=True)
         self._our_registration = registration
         self._registration = _pylti_registration(registration)
@@ -299,18 +227,6 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         return context
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _audience_client(body: Mapping[str, Any]) -> str | None:
-    audience = body.get("aud")
-    if isinstance(audience, list):
-        return str(body.get("azp") or (audience[0] if len(audience) == 1 else "")) or None
-    return str(audience) if audience else None
-
-
 def _pylti_registration(registration: PlatformRegistration) -> Registration:
     pylti = Registration()
     pylti.set_issuer(registration.issuer).set_client_id(registration.client_id)
@@ -321,43 +237,6 @@ def _pylti_registration(registration: PlatformRegistration) -> Registration:
     if registration.auth_audience:
         pylti.set_auth_audience(registration.auth_audience)
     return pylti
-
-
-def launch_context(registration: PlatformRegistration, body: Mapping[str, Any]) -> LaunchContext:
-    """Plain launch data for the services; every optional claim may be missing."""
-    context = body.get(CLAIM + "context") or {}
-    resource_link = body.get(CLAIM + "resource_link") or {}
-    platform = body.get(CLAIM + "tool_platform") or {}
-    custom = body.get(CLAIM + "custom") or {}
-    name = body.get("name") or " ".join(
-        part for part in (body.get("given_name"), body.get("family_name")) if part
-    )
-    return LaunchContext(
-        registration_id=registration.id,
-        issuer=registration.issuer,
-        client_id=registration.client_id,
-        deployment_id=str(body.get(CLAIM + "deployment_id", "")),
-        message_type=str(body.get(CLAIM + "message_type", "")),
-        subject=str(body["sub"]) if body.get("sub") else None,
-        roles=tuple(str(role) for role in body.get(CLAIM + "roles") or ()),
-        name=name or None,
-        email=str(body["email"]).strip().lower() if body.get("email") else None,
-        context_id=str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
-        context_title=str(context.get("title") or "") or None
-        if isinstance(context, dict)
-        else None,
-        resource_link_id=str(resource_link.get("id"))
-        if isinstance(resource_link, dict) and resource_link.get("id")
-        else None,
-        product_family=str(platform.get("product_family_code"))
-        if isinstance(platform, dict) and platform.get("product_family_code")
-        else None,
-        registered_product_family=registration.product_family,
-        custom={str(key): str(value) for key, value in custom.items()}
-        if isinstance(custom, dict)
-        else {},
-        claims=dict(body),
-    )
 
 
 class LtiAdapter:
@@ -457,7 +336,7 @@ class LtiAdapter:
             f"{registration.auth_login_url}{separator}{urlencode(query)}",
             state,
             nonce,
-            _origin(registration.auth_login_url),
+            origin(registration.auth_login_url),
         )
 
     def platform_origin(self, id_token: str) -> str | None:
@@ -469,11 +348,11 @@ class LtiAdapter:
             return None
         try:
             registration = self.registration_for(
-                body.get("iss"), _audience_client(body), cached=True
+                body.get("iss"), audience_client(body), cached=True
             )
         except LaunchRefusedError:
             return None
-        return _origin(registration.auth_login_url)
+        return origin(registration.auth_login_url)
 
     def _purge_due(self, now: datetime) -> bool:
         """Whether this login should also delete expired states and nonces: at most once per

@@ -5,8 +5,7 @@ deployments. An unknown deployment id of a known registration is recorded as pen
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -17,6 +16,9 @@ from lti_tool.domain.model import new_id
 from lti_tool.domain.roles import Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import Actor, Page, page_bounds, record
+from lti_tool.services.platform_checks import KeySetInput
+from lti_tool.services.platform_checks import Problems as _Problems
+from lti_tool.services.platform_checks import key_set as _key_set
 
 ENTITY_TYPE = "platform"
 """Audit entity type here; the entity id is the registration's (notes name deployment ids)."""
@@ -32,8 +34,6 @@ OPERATOR = Actor(
 admin. Audited with no actor id (it is not a person)."""
 
 T = TypeVar("T")
-KeySetInput = Mapping[str, Any] | str | None
-"""A pasted JWKS: a dict, its JSON text, or nothing (blank text counts as nothing)."""
 
 
 @dataclass(frozen=True)
@@ -58,66 +58,6 @@ def _actor_id(actor: Actor) -> str | None:
 
 def _text(value: str | None) -> str:
     return (value or "").strip()
-
-
-class _Problems:
-    """Collects located problems (``field: what is wrong``) for one ValidationError."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append(f"{field}: {message}")
-
-    def raise_if_any(self, message: str) -> None:
-        if self.items:
-            raise ValidationError(message, list(self.items))
-
-
-def _key_set(pasted: KeySetInput, problems: _Problems) -> dict[str, Any] | None:
-    """The JWKS as a dict, from a dict or JSON text; one JWK on its own is a set of one."""
-    if pasted is None or (isinstance(pasted, str) and not pasted.strip()):
-        return None
-    data: object = pasted
-    if isinstance(pasted, str):
-        try:
-            data = json.loads(pasted)
-        except json.JSONDecodeError as error:
-            problems.add("key_set", f"is not valid JSON ({error})")
-            return None
-    if isinstance(data, Mapping) and "keys" not in data and "kty" in data:
-        data = {"keys": [dict(data)]}
-    if not isinstance(data, Mapping):
-        problems.add("key_set", 'must be a JWKS: a JSON object with a "keys" list')
-        return None
-    _check_key_set(data, problems)
-    return dict(data)
-
-
-def _check_key_set(key_set: Mapping[str, Any], problems: _Problems) -> None:
-    keys = key_set.get("keys")
-    if not isinstance(keys, list) or not keys:
-        problems.add("key_set", 'must be a JWKS with a non-empty "keys" list')
-        return
-    kids: set[str] = set()
-    for number, key in enumerate(keys, start=1):
-        where = f"key_set: key {number}"
-        if not isinstance(key, Mapping):
-            problems.add(where, "is not a JSON object")
-            continue
-        kid = key.get("kid")
-        if not isinstance(kid, str) or not kid.strip():
-            problems.add(where, 'has no "kid" (launch tokens name the key they were signed with)')
-        elif kid in kids:
-            problems.add(where, f"repeats kid {kid!r}")
-        else:
-            kids.add(kid)
-        if key.get("kty") != "RSA":
-            problems.add(where, f'must be an RSA key ("kty": "RSA"), not {key.get("kty")!r}')
-        elif not all(isinstance(key.get(part), str) and key.get(part) for part in ("n", "e")):
-            problems.add(where, 'needs the RSA public numbers "n" and "e"')
-        if "d" in key:
-            problems.add(where, "holds a private key: paste only the platform's public keys")
 
 
 class PlatformService:

@@ -19,7 +19,8 @@ from flask import (
 
 from lti_tool.domain.roles import Role
 from lti_tool.lti.deep_linking import DeepLinkRequest
-from lti_tool.lti.launch import LaunchRefusedError, LtiAdapter
+from lti_tool.lti.launch import LtiAdapter
+from lti_tool.lti.refusals import LaunchRefusedError
 from lti_tool.platforms.canvas import developer_key_config
 from lti_tool.services.launch import LaunchService
 from lti_tool.web.auth import container
