@@ -30,6 +30,9 @@ pytestmark = pytest.mark.browser
 CLIENT = "canvas-client"
 DEPLOYMENT = "dep-1"
 TARGET = "post_message_forwarding"
+FLOW_MS = 20_000
+"""The whole flow (two pages of the tool, the platform's auth, up to 3 s waiting for a storage
+frame that is still loading) on a machine shared with other test runs."""
 
 LMS_PAGE = """<!doctype html><html><body>
 <h1>Fake Canvas course</h1>
@@ -159,7 +162,7 @@ def test_the_launch_goes_through_platform_storage(
     browser: Browser, lms: StoragePlatform, tool: str, built: dict[str, Container]
 ) -> None:
     page, seen = _open_course(browser, lms, tool)
-    with page.expect_response(f"{tool}/lti/launch/storage") as answer:
+    with page.expect_response(f"{tool}/lti/launch/storage", timeout=FLOW_MS) as answer:
         pass
     assert answer.value.status == 200
     for _ in range(50):  # our page follows the answer's location (the tool's home page)
@@ -181,7 +184,7 @@ def test_a_storage_frame_without_the_state_refuses_the_launch(
     lms.forget = True
     page, seen = _open_course(browser, lms, tool)
     frame = page.frame_locator("iframe[name=tool]")
-    frame.get_by_text("not started in this browser").wait_for()
+    frame.get_by_text("not started in this browser").wait_for(timeout=FLOW_MS)
     assert not [url for url, _ in seen if url.endswith("/lti/launch/storage")]
     assert _people(built) == []
     page.context.close()
