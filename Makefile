@@ -50,6 +50,7 @@ test: lint types imports pytest ## Every check: lint, types, import rules, tests
 bench: $(STAMP) ## Benchmarks; results are written into BENCHMARKS.md
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.badges
+	$(BIN)/python -m bench.lti
 
 clean: ## Remove the virtual environment and caches (keeps instance/)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

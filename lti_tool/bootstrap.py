@@ -26,12 +26,14 @@ from lti_tool.lti.deep_linking import DeepLinkResponder
 from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
 from lti_tool.lti.nrps import NrpsClient
+from lti_tool.lti.registration import DynamicRegistrar
 from lti_tool.lti.service_tokens import ServiceTokenClient
 from lti_tool.mail import FolderMailer, SmtpMailer
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
 from lti_tool.ports_badges import Mailer
 from lti_tool.services.audit import AuditService
 from lti_tool.services.catalog import CatalogService
+from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.credentials import CredentialService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
@@ -41,6 +43,7 @@ from lti_tool.services.outbox import OutboxWorker
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
+from lti_tool.services.role_overrides import RoleOverrideService
 from lti_tool.services.roster import RosterPolicy, RosterService
 from lti_tool.services.roster_identity import IdentityLinker
 from lti_tool.services.roster_sync import RosterSyncService
@@ -102,6 +105,10 @@ class Container:
         """A OneRoster CSV package (zip or folder) as a roster source."""
         return CsvPackage(path)
 
+    registrar: DynamicRegistrar
+    role_overrides: RoleOverrideService
+    cohorts: CohortService
+
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
         return database_answers(self.engine)
@@ -159,6 +166,7 @@ def build(
         launch_url=f"{settings.base_url}/lti/launch",
         deployment_seen=platforms.deployment_seen,
     )
+    platforms.on_change(lti.platforms.clear)
     service_tokens = ServiceTokenClient(tool_keys, clock, lti.http)
     keyring = IssuerKeyRing(uow_factory, box, settings.base_url)
     proofs = BadgeProofs(keyring)
@@ -218,4 +226,7 @@ def build(
             roster_stores, roster, box, OneRosterSources(roster_http), clock
         ),
         roster_http=roster_http,
+        registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
+        role_overrides=RoleOverrideService(uow_factory, clock),
+        cohorts=CohortService(uow_factory, clock),
     )

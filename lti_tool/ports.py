@@ -30,6 +30,7 @@ from lti_tool.domain.model import (
     Stack,
     Submission,
 )
+from lti_tool.domain.role_overrides import RoleOverride
 from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.domain.roster.entities import Entity, RosterRecord
 from lti_tool.domain.roster.report import ImportReport, Problem
@@ -124,6 +125,9 @@ class PeopleRepository(Protocol):
     def add_role(self, assignment: RoleAssignment) -> None: ...
     def roles_of(self, person_id: str) -> list[RoleAssignment]: ...
     def people_with_role(self, role: Role) -> list[Person]: ...
+    def roles_in_context(self, organization_id: str, context_id: str) -> list[RoleAssignment]:
+        """Every role held in one LMS course (``context_id``) of an organisation."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -302,6 +306,20 @@ class LaunchStateRepository(Protocol):
     def purge_expired(self, now: datetime) -> int: ...
 
 
+class RoleOverrideRepository(Protocol):
+    """Roles an admin forced on or off for a person, one per (person, role)."""
+
+    def of(self, person_id: str) -> list[RoleOverride]: ...
+    def of_people(self, person_ids: list[str]) -> list[RoleOverride]: ...
+    def put(self, override: RoleOverride) -> None:
+        """Add the override, or replace the one for the same person and role."""
+        ...
+
+    def remove(self, person_id: str, role: Role) -> bool:
+        """Drop the override; ``False`` when there was none."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction across all repositories. Nothing is written until :meth:`commit`."""
 
@@ -319,6 +337,7 @@ class UnitOfWork(Protocol):
     issuers: IssuerRepository
     credentials: IssuedCredentialRepository
     stack_awards: StackAwardRepository
+    role_overrides: RoleOverrideRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

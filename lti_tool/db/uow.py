@@ -27,6 +27,7 @@ from lti_tool.db.repositories.lti import (
     SqlToolKeyRepository,
 )
 from lti_tool.db.repositories.people import SqlPeopleRepository
+from lti_tool.db.repositories.role_overrides import SqlRoleOverrideRepository
 from lti_tool.db.repositories.submissions import SqlSubmissionRepository
 from lti_tool.domain.errors import ConflictError
 from lti_tool.ports import (
@@ -39,6 +40,7 @@ from lti_tool.ports import (
     PeopleRepository,
     PlatformRepository,
     ReviewRepository,
+    RoleOverrideRepository,
     SubmissionRepository,
     ToolKeyRepository,
 )
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
     issuers: IssuerRepository
     credentials: IssuedCredentialRepository
     stack_awards: StackAwardRepository
+    role_overrides: RoleOverrideRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -98,6 +101,7 @@ class SqlUnitOfWork:
         self.issuers = SqlIssuerRepository(self.session)
         self.credentials = SqlIssuedCredentialRepository(self.session)
         self.stack_awards = SqlStackAwardRepository(self.session)
+        self.role_overrides = SqlRoleOverrideRepository(self.session)
         return self
 
     def __exit__(

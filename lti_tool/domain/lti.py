@@ -91,5 +91,8 @@ class LaunchContext:
     context_title: str | None = None
     resource_link_id: str | None = None
     product_family: str | None = None
+    registered_product_family: str | None = None
+    """What the registration already records as its product family (saves a read when
+    nothing changed)."""
     custom: dict[str, str] = field(default_factory=dict)
     claims: dict[str, Any] = field(default_factory=dict)

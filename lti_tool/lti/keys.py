@@ -39,6 +39,11 @@ ENTITY_TYPE = "tool_key"
 PUBLIC_MEMBERS = ("kty", "n", "e", "kid", "alg", "use")
 """``audit_entries.entity_id`` holds 36 characters; a kid has 43, so the note names it whole."""
 WRITE_ATTEMPTS = 3
+ACTIVE_KEY_CACHE = timedelta(seconds=60)
+"""How long a process signs with the ACTIVE key it read before reading the keys again. A key
+rotated by another process is published for ``publish_delay`` before it signs, and a retired
+key stays published for ``retire_window``, so signing with the previous key this long after a
+change still verifies everywhere."""
 
 T = TypeVar("T")
 
@@ -81,6 +86,8 @@ class ToolKeyService:
         self.publish_delay = publish_delay
         self.retire_window = retire_window
         self._loaded: dict[str, RSAPrivateKey] = {}
+        self._active: tuple[str, RSAPrivateKey, datetime] | None = None
+        """The ACTIVE key's kid, loaded key, and until when to trust it without reading."""
         self._lock = threading.Lock()
 
     # -- use ----------------------------------------------------------------------------------
@@ -89,11 +96,34 @@ class ToolKeyService:
         """The ACTIVE key's kid and loaded private key, promoting a due NEXT key first.
 
         Creates the first key when there is none. The private key is decrypted and parsed once
-        per kid per process, then served from memory.
+        per kid per process, then served from memory; which key is ACTIVE is read again after
+        :data:`ACTIVE_KEY_CACHE`, when a NEXT key falls due, or after a change made here.
         """
         now = self._clock.now()
-        active = self._write(lambda uow: self._settle(uow, now))
-        return active.kid, self._load(active)
+        with self._lock:
+            cached = self._active
+        if cached is not None and now < cached[2]:
+            return cached[0], cached[1]
+        keys: list[ToolKey] = []
+
+        def settle(uow: UnitOfWork) -> ToolKey:
+            keys[:] = uow.tool_keys.all()
+            return self._settle(uow, now)
+
+        active = self._write(settle)
+        private = self._load(active)
+        due = [
+            key.created_at + self.publish_delay
+            for key in keys
+            if key.state is ToolKeyState.NEXT and key.kid != active.kid
+        ]
+        with self._lock:
+            self._active = (active.kid, private, min([now + ACTIVE_KEY_CACHE, *due]))
+        return active.kid, private
+
+    def _forget_active(self) -> None:
+        with self._lock:
+            self._active = None
 
     def sign_jwt(self, claims: Mapping[str, Any], headers: Mapping[str, Any] | None = None) -> str:
         """``claims`` as an RS256 JWT signed by the ACTIVE key, with its ``kid`` in the header."""
@@ -150,6 +180,7 @@ class ToolKeyService:
             uow.commit()
 
         self._write(add)
+        self._forget_active()
         self._remember(key.kid, private)
         return _redacted(key)
 
@@ -164,6 +195,7 @@ class ToolKeyService:
             return promoted
 
         promoted = self._write(promote)
+        self._forget_active()
         return None if promoted is None else _redacted(promoted)
 
     # -- inside -------------------------------------------------------------------------------

@@ -30,21 +30,15 @@ from pylti1p3.registration import Registration
 from pylti1p3.request import Request
 
 from lti_tool.domain.lti import DeploymentStatus, LaunchContext, PlatformRegistration
-from lti_tool.ports import Clock, PendingLogin, UnitOfWorkFactory
+from lti_tool.lti.claims import CLAIM, audience_client, launch_context, origin
+from lti_tool.lti.key_sets import KeySetCache
+from lti_tool.lti.platform_cache import PlatformCache
+from lti_tool.lti.refusals import LaunchRefusedError
+from lti_tool.ports import Clock, PendingLogin, UnitOfWork, UnitOfWorkFactory
 
 LOGIN_LIFETIME = timedelta(minutes=10)
 LEEWAY_SECONDS = 60
-KEY_REFETCH_INTERVAL_SECONDS = 60.0
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-
-
-class LaunchRefusedError(Exception):
-    """A login or launch we refuse, with a reason a person can act on."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+PURGE_INTERVAL = timedelta(minutes=1)
 
 
 class _ParamsRequest(Request):
@@ -75,80 +69,36 @@ class _NoCookies:
         return None
 
 
-class KeySetCache:
-    """Platform key sets per registration, refetched at most once a minute on an unknown kid."""
+@dataclass(frozen=True)
+class ValidatedLaunch:
+    """A launch whose token is valid, with the one-time state and nonce still to consume:
+    call ``consume(uow)`` inside the transaction that acts on the launch."""
 
-    def __init__(
-        self, http: requests.Session, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._http = http
-        self._monotonic = monotonic
-        self._sets: dict[str, dict[str, Any]] = {}
-        self._refetched_at: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def _fetch(self, registration: PlatformRegistration) -> dict[str, Any]:
-        assert registration.key_set_url is not None
-        try:
-            response = self._http.get(registration.key_set_url, timeout=10)
-            response.raise_for_status()
-            key_set = response.json()
-        except (requests.RequestException, ValueError) as error:
-            raise LaunchRefusedError(
-                f"Could not read the platform's public keys from {registration.key_set_url}: "
-                f"{error.__class__.__name__}. Check the key set URL of this platform."
-            ) from error
-        if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
-            raise LaunchRefusedError("The platform's key set is not a JWKS (no 'keys' list).")
-        with self._lock:
-            self._sets[registration.id] = key_set
-        return key_set
-
-    def key_for(self, registration: PlatformRegistration, kid: str) -> jwt.PyJWK:
-        if registration.key_set is not None:
-            return _find_key(registration.key_set, kid)
-        with self._lock:
-            cached = self._sets.get(registration.id)
-        if cached is None:
-            return _find_key(self._fetch(registration), kid)
-        try:
-            return _find_key(cached, kid)
-        except LaunchRefusedError:
-            # An unknown kid: the platform may have rotated. Refetch, but at most once a
-            # minute per platform, so a stream of bad tokens cannot hammer its key set URL.
-            now = self._monotonic()
-            with self._lock:
-                last = self._refetched_at.get(registration.id)
-                if last is not None and now - last < KEY_REFETCH_INTERVAL_SECONDS:
-                    raise
-                self._refetched_at[registration.id] = now
-            return _find_key(self._fetch(registration), kid)
-
-
-def _find_key(key_set: Mapping[str, Any], kid: str) -> jwt.PyJWK:
-    for entry in key_set.get("keys", []):
-        if isinstance(entry, dict) and entry.get("kid") == kid:
-            try:
-                return jwt.PyJWK.from_dict(entry)
-            except jwt.PyJWTError as error:
-                raise LaunchRefusedError(
-                    f"The platform's key {kid!r} is not usable: {error}"
-                ) from error
-    raise LaunchRefusedError(
-        f"The id_token was signed with key {kid!r}, which the platform's key set does not hold."
-    )
+    context: LaunchContext
+    consume: Callable[[UnitOfWork], None]
 
 
 @dataclass(frozen=True)
 class LoginRedirect:
     url: str
     state: str
+    nonce: str = ""
+    platform_origin: str = ""
+    """Origin of the platform's OIDC authorization endpoint: where LTI Platform Storage
+    messages go, and the only origin whose answers count."""
 
 
 class _Launch(MessageLaunch):  # type: ignore[type-arg]
     """MessageLaunch whose checks are ours where pylti1p3's fall short."""
 
-    def __init__(self, adapter: LtiAdapter, params: Mapping[str, str], secure: bool) -> None:
+    def __init__(
+        self,
+        adapter: LtiAdapter,
+        params: Mapping[str, str],
+        secure: bool,
+        *,
+        defer_consumption: bool = False,
+    ) -> None:
         super().__init__(
             _ParamsRequest(params, secure),
             None,
@@ -157,6 +107,7 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
             requests_session=adapter.http,
         )
         self._adapter = adapter
+        self._defer = defer_consumption
         self._login: PendingLogin | None = None
         self._our_registration: PlatformRegistration | None = None
 
@@ -182,20 +133,18 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         return self
 
     def validate_state(self) -> _Launch:
-        state = self._get_request_param("state")
-        if not state:
+        """Both parameters are there; the state itself is taken with the nonce, in one
+        transaction, once the signature is known to be good (:meth:`validate_nonce`)."""
+        if not self._get_request_param("state"):
             raise LaunchRefusedError("The launch has no state parameter.")
         if not self._get_request_param("id_token"):
             raise LaunchRefusedError("The launch has no id_token.")
-        self._login = self._adapter.take_login(state)
         return self
 
     def validate_registration(self) -> _Launch:
         body = self._jwt.get("body", {})
-        issuer, client_id = body.get("iss"), _audience_client(body)
-        registration = self._adapter.registration_for(issuer, client_id)
-        if self._login and self._login.registration_id not in (None, registration.id):
-            raise LaunchRefusedError("This launch belongs to a different platform than its login.")
+        issuer, client_id = body.get("iss"), audience_client(body)
+        registration = self._adapter.registration_for(issuer, client_id, cached=True)
         self._our_registration = registration
         self._registration = _pylti_registration(registration)
         return self
@@ -242,13 +191,16 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         return self
 
     def validate_nonce(self) -> _Launch:
+        assert self._our_registration is not None
         body = self._jwt.get("body", {})
         nonce = body.get("nonce")
         if not nonce:
             raise LaunchRefusedError("The id_token has no nonce.")
-        if self._login is None or nonce != self._login.nonce:
-            raise LaunchRefusedError("The id_token's nonce does not match this login.")
-        self._adapter.consume_nonce(body["iss"], nonce, body.get("exp"))
+        if self._defer:
+            return self
+        self._login = self._adapter.take_login_and_nonce(
+            self._get_request_param("state"), self._our_registration, str(nonce), body.get("exp")
+        )
         return self
 
     def validate_deployment(self) -> _Launch:
@@ -259,16 +211,20 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         self._adapter.check_deployment(self._our_registration, str(deployment_id))
         return self
 
+    def deferred(self) -> tuple[PlatformRegistration, str, object]:
+        """The registration, nonce and ``exp`` a deferred consumption needs."""
+        assert self._our_registration is not None
+        body = self._jwt.get("body", {})
+        return self._our_registration, str(body["nonce"]), body.get("exp")
+
     def context(self) -> LaunchContext:
         assert self._our_registration is not None
-        return launch_context(self._our_registration, self._jwt["body"])
-
-
-def _audience_client(body: Mapping[str, Any]) -> str | None:
-    audience = body.get("aud")
-    if isinstance(audience, list):
-        return str(body.get("azp") or (audience[0] if len(audience) == 1 else "")) or None
-    return str(audience) if audience else None
+        context = launch_context(self._our_registration, self._jwt["body"])
+        if context.product_family and context.product_family != context.registered_product_family:
+            self._adapter.platforms.product_family_seen(
+                self._our_registration, context.product_family
+            )
+        return context
 
 
 def _pylti_registration(registration: PlatformRegistration) -> Registration:
@@ -281,42 +237,6 @@ def _pylti_registration(registration: PlatformRegistration) -> Registration:
     if registration.auth_audience:
         pylti.set_auth_audience(registration.auth_audience)
     return pylti
-
-
-def launch_context(registration: PlatformRegistration, body: Mapping[str, Any]) -> LaunchContext:
-    """Plain launch data for the services; every optional claim may be missing."""
-    context = body.get(CLAIM + "context") or {}
-    resource_link = body.get(CLAIM + "resource_link") or {}
-    platform = body.get(CLAIM + "tool_platform") or {}
-    custom = body.get(CLAIM + "custom") or {}
-    name = body.get("name") or " ".join(
-        part for part in (body.get("given_name"), body.get("family_name")) if part
-    )
-    return LaunchContext(
-        registration_id=registration.id,
-        issuer=registration.issuer,
-        client_id=registration.client_id,
-        deployment_id=str(body.get(CLAIM + "deployment_id", "")),
-        message_type=str(body.get(CLAIM + "message_type", "")),
-        subject=str(body["sub"]) if body.get("sub") else None,
-        roles=tuple(str(role) for role in body.get(CLAIM + "roles") or ()),
-        name=name or None,
-        email=str(body["email"]).strip().lower() if body.get("email") else None,
-        context_id=str(context["id"]) if isinstance(context, dict) and context.get("id") else None,
-        context_title=str(context.get("title") or "") or None
-        if isinstance(context, dict)
-        else None,
-        resource_link_id=str(resource_link.get("id"))
-        if isinstance(resource_link, dict) and resource_link.get("id")
-        else None,
-        product_family=str(platform.get("product_family_code"))
-        if isinstance(platform, dict) and platform.get("product_family_code")
-        else None,
-        custom={str(key): str(value) for key, value in custom.items()}
-        if isinstance(custom, dict)
-        else {},
-        claims=dict(body),
-    )
 
 
 class LtiAdapter:
@@ -338,10 +258,22 @@ class LtiAdapter:
         self.http = http or requests.Session()
         self.http.headers.setdefault("User-Agent", "credbridge (LTI 1.3 tool)")
         self.keys = KeySetCache(self.http)
+        self.platforms = PlatformCache()
+        self._purged_at: datetime | None = None
+        self._purge_lock = threading.Lock()
+        """Registrations and approved deployments; clear it when they change."""
 
-    def registration_for(self, issuer: object, client_id: object) -> PlatformRegistration:
+    def registration_for(
+        self, issuer: object, client_id: object, *, cached: bool = False
+    ) -> PlatformRegistration:
+        """The registration for issuer and client_id (or the issuer's only one). ``cached``
+        serves it from :attr:`platforms` (launches); logins always read the database."""
         if not isinstance(issuer, str) or not issuer:
             raise LaunchRefusedError("The request names no issuer (iss).")
+        if cached and client_id:
+            return self.platforms.registration(
+                issuer, str(client_id), lambda: self.registration_for(issuer, client_id)
+            )
         with self._uow() as uow:
             if client_id:
                 found = uow.platforms.find(issuer, str(client_id))
@@ -374,14 +306,17 @@ class LtiAdapter:
         tool_base = self._launch_url.rsplit("/lti/", 1)[0]
         if target and target != tool_base and not target.startswith(tool_base + "/"):
             raise LaunchRefusedError("The login's target_link_uri is not this tool.")
-        registration = self.registration_for(params.get("iss"), params.get("client_id"))
+        registration = self.registration_for(
+            params.get("iss"), params.get("client_id"), cached=True
+        )
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self._clock.now()
         with self._uow() as uow:
             uow.launch_states.add_login(
                 PendingLogin(state, nonce, registration.id, now + LOGIN_LIFETIME), created_at=now
             )
-            uow.launch_states.purge_expired(now)
+            if self._purge_due(now):
+                uow.launch_states.purge_expired(now)
             uow.commit()
         query = {
             "scope": "openid",
@@ -397,40 +332,98 @@ class LtiAdapter:
         if params.get("lti_message_hint"):
             query["lti_message_hint"] = params["lti_message_hint"]
         separator = "&" if "?" in registration.auth_login_url else "?"
-        return LoginRedirect(f"{registration.auth_login_url}{separator}{urlencode(query)}", state)
+        return LoginRedirect(
+            f"{registration.auth_login_url}{separator}{urlencode(query)}",
+            state,
+            nonce,
+            origin(registration.auth_login_url),
+        )
 
-    def take_login(self, state: str) -> PendingLogin:
-        with self._uow() as uow:
-            login = uow.launch_states.take_login(state, self._clock.now())
-            uow.commit()
-        if login is None:
-            raise LaunchRefusedError(
-                "This launch has expired or was already used. "
-                "Open the tool again from your course.",
-                status=401,
+    def platform_origin(self, id_token: str) -> str | None:
+        """The origin of the OIDC authorization endpoint of the platform an id_token names
+        (unverified: only to address LTI Platform Storage messages), or None if unknown."""
+        try:
+            body = jwt.decode(id_token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        try:
+            registration = self.registration_for(
+                body.get("iss"), audience_client(body), cached=True
             )
+        except LaunchRefusedError:
+            return None
+        return origin(registration.auth_login_url)
+
+    def _purge_due(self, now: datetime) -> bool:
+        """Whether this login should also delete expired states and nonces: at most once per
+        :data:`PURGE_INTERVAL` per process (every login did it, two extra DELETEs each)."""
+        with self._purge_lock:
+            if self._purged_at is not None and now - self._purged_at < PURGE_INTERVAL:
+                return False
+            self._purged_at = now
+            return True
+
+    def take_login_and_nonce(
+        self, state: str, registration: PlatformRegistration, nonce: str, exp: object
+    ) -> PendingLogin:
+        """Take the one-time login state and consume the id_token's nonce, in ONE transaction
+        of their own. (The web launch does this inside the sign-in's transaction instead; see
+        :meth:`validate`.)
+
+        Raises:
+            LaunchRefusedError: as :meth:`consume`; nothing is written then.
+        """
+        with self._uow() as uow:
+            login = self.consume(uow, state, registration, nonce, exp)
+            uow.commit()
         return login
 
-    def consume_nonce(self, issuer: str, nonce: str, exp: object) -> None:
+    def consume(
+        self,
+        uow: UnitOfWork,
+        state: str,
+        registration: PlatformRegistration,
+        nonce: str,
+        exp: object,
+    ) -> PendingLogin:
+        """Inside ``uow``: take the login state and record the nonce as used. The caller
+        commits; when this raises, the caller's transaction must roll back.
+
+        Raises:
+            LaunchRefusedError: the state is unknown, expired or used (401), belongs to another
+                platform, the nonce is not this login's, or the nonce was used before (401).
+        """
         now = self._clock.now()
         expires = (
             datetime.fromtimestamp(float(exp), UTC) + timedelta(seconds=LEEWAY_SECONDS)
             if isinstance(exp, int | float)
             else now + LOGIN_LIFETIME
         )
-        with self._uow() as uow:
-            fresh = uow.launch_states.consume_nonce(
-                issuer, nonce, now, max(expires, now + LOGIN_LIFETIME)
+        login = uow.launch_states.take_login(state, now)
+        if login is None:
+            raise LaunchRefusedError(
+                "This launch has expired or was already used. "
+                "Open the tool again from your course.",
+                status=401,
             )
-            uow.commit()
-        if not fresh:
+        if login.registration_id not in (None, registration.id):
+            raise LaunchRefusedError("This launch belongs to a different platform than its login.")
+        if nonce != login.nonce:
+            raise LaunchRefusedError("The id_token's nonce does not match this login.")
+        if not uow.launch_states.consume_nonce(
+            registration.issuer, nonce, now, max(expires, now + LOGIN_LIFETIME)
+        ):
             raise LaunchRefusedError(
                 "This id_token was already used (a replayed launch).", status=401
             )
+        return login
 
     def check_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
+        if self.platforms.is_approved(registration.id, deployment_id):
+            return
         deployment = self._deployment_seen(registration.id, deployment_id)
         if deployment.status is DeploymentStatus.APPROVED:
+            self.platforms.remember_approved(registration.id, deployment_id)
             return
         if deployment.status is DeploymentStatus.PENDING:
             raise LaunchRefusedError(
@@ -444,7 +437,23 @@ class LtiAdapter:
         )
 
     def launch(self, params: Mapping[str, str], *, secure: bool) -> LaunchContext:
-        """Validate a launch POST (id_token + state) and return its plain context."""
+        """Validate a launch POST (id_token + state), state and nonce consumed in a
+        transaction of their own, and return its plain context."""
         launch = _Launch(self, params, secure)
         launch.validate()
         return launch.context()
+
+    def validate(self, params: Mapping[str, str], *, secure: bool) -> ValidatedLaunch:
+        """Validate a launch POST like :meth:`launch`, but leave the state and nonce to be
+        consumed by :attr:`ValidatedLaunch.consume` inside the caller's transaction (the
+        sign-in), so a launch writes once: no sign-in without the nonce spent, and no nonce
+        spent by a sign-in that failed."""
+        launch = _Launch(self, params, secure, defer_consumption=True)
+        launch.validate()
+        registration, nonce, exp = launch.deferred()
+        state = params.get("state", "")
+
+        def consume(uow: UnitOfWork) -> None:
+            self.consume(uow, state, registration, nonce, exp)
+
+        return ValidatedLaunch(launch.context(), consume)

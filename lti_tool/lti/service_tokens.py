@@ -201,7 +201,8 @@ class ServiceTokenClient:
                 return None
             return cached.access_token
 
-    def _assertion(self, registration: PlatformRegistration) -> str:
+    def client_assertion(self, registration: PlatformRegistration) -> str:
+        """A fresh signed JWT client assertion for ``registration``'s token endpoint."""
         now = self._clock.now()
         claims = {
             "iss": registration.client_id,
@@ -218,7 +219,7 @@ class ServiceTokenClient:
     ) -> tuple[str, int]:
         url = registration.auth_token_url
         who = f"client_id {registration.client_id!r} at {url}"
-        assertion = self._assertion(registration)
+        assertion = self.client_assertion(registration)
         form = {
             "grant_type": "client_credentials",
             "client_assertion_type": ASSERTION_TYPE,

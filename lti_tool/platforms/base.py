@@ -101,6 +101,31 @@ class PlatformBehaviour:
     """The HTTP status with which the LMS refuses a score because the person is not a
     student of the course. Such a refusal is recorded and never retried."""
 
+    registration_placements: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    """Placements to ask for per message type in a Dynamic Registration (message type →
+    placements). The LTI spec defines none; an LMS that has them says which it wants."""
+
+    audience_from_authorization_server: ClassVar[bool] = True
+    """Whether the ``authorization_server`` of the platform's OpenID configuration is the
+    ``aud`` of service-token assertions, as the Dynamic Registration spec says."""
+
+    def registration_extensions(self) -> dict[str, Any]:
+        """Extra members of the ``lti-tool-configuration`` object sent when registering
+        dynamically (privacy level, tool id, ...); none by default."""
+        return {}
+
+    def account_name(self, platform_configuration: Mapping[str, Any]) -> str | None:
+        """The institution's name from a platform's ``lti-platform-configuration``, when the
+        LMS sends one (it names the registration for admins); none in the spec."""
+        del platform_configuration
+        return None
+
+    def registration_custom_parameters(self) -> dict[str, str]:
+        """Custom parameters every launch should carry, asked for at Dynamic Registration."""
+        if self.user_id_custom_key and self.user_id_custom_parameter:
+            return {self.user_id_custom_key: self.user_id_custom_parameter}
+        return {}
+
     def score_extension(self, badge_url: str, *, new_submission: bool) -> dict[str, Any]:
         """Extra members for an AGS score that links the awarded badge.
 

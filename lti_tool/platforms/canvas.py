@@ -3,20 +3,26 @@
 Sources: Canvas "Configuring LTI Advantage Tools" (``doc/api/lti_dev_key_config.md`` in
 instructure/canvas-lms, section "Anatomy of a JSON configuration") for the developer key JSON;
 the Canvas Score API (``https://canvas.instructure.com/lti/submission`` extension); Canvas's
-Platform Storage notes in the same page; DOMAIN.md section 2 for the NRPS page cap and the 422
-on scores for non-students.
+Platform Storage notes in the same page; Canvas "Registering an LTI Tool"
+(``doc/api/registration.md``) for the Dynamic Registration extensions; DOMAIN.md section 2 for
+the NRPS page cap and the 422 on scores for non-students.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from lti_tool.platforms.base import Family, PlatformBehaviour
+from lti_tool.platforms.registration import ADVANTAGE_SCOPES
 
 SUBMISSION_EXTENSION = "https://canvas.instructure.com/lti/submission"
 """Key of the Canvas score extension that makes a score a Canvas submission."""
 
+PRIVACY_LEVEL = "https://canvas.instructure.com/lti/privacy_level"
+TOOL_ID = "https://canvas.instructure.com/lti/tool_id"
+ACCOUNT_NAME = "https://canvas.instructure.com/lti/account_name"
 RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
 
@@ -28,12 +34,7 @@ PLACEMENTS: tuple[tuple[str, str], ...] = (
 )
 """(placement, message type) pairs the developer key asks for."""
 
-SCOPES: tuple[str, ...] = (
-    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
-)
+SCOPES: tuple[str, ...] = ADVANTAGE_SCOPES
 """LTI Advantage scopes the developer key grants (AGS and NRPS)."""
 
 CUSTOM_FIELDS: dict[str, str] = {
@@ -66,6 +67,29 @@ class CanvasBehaviour(PlatformBehaviour):
     user_id_custom_key: ClassVar[str | None] = "canvas_user_id"
     non_student_score_status: ClassVar[int | None] = 422
     """Canvas answers 422 to a score for someone who is not a student of the course."""
+
+    registration_placements: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        RESOURCE_LINK: tuple(name for name, kind in PLACEMENTS if kind == RESOURCE_LINK),
+        DEEP_LINKING: tuple(name for name, kind in PLACEMENTS if kind == DEEP_LINKING),
+    }
+    """The same placements as the developer key JSON."""
+    audience_from_authorization_server: ClassVar[bool] = False
+    """Canvas names a bare host (``canvas.instructure.com``) as its ``authorization_server``
+    and accepts its token URL as the assertion's ``aud``, as manual registrations use."""
+
+    def registration_extensions(self) -> dict[str, Any]:
+        """Canvas's privacy level (``public`` sends names and emails, which roster matching
+        needs) and tool id, as in the developer key JSON."""
+        return {PRIVACY_LEVEL: "public", TOOL_ID: "credbridge"}
+
+    def account_name(self, platform_configuration: Mapping[str, Any]) -> str | None:
+        """Canvas names the account the tool is being installed into."""
+        name = platform_configuration.get(ACCOUNT_NAME)
+        return name.strip() if isinstance(name, str) and name.strip() else None
+
+    def registration_custom_parameters(self) -> dict[str, str]:
+        """The custom fields of the developer key JSON."""
+        return dict(CUSTOM_FIELDS)
 
     def score_extension(self, badge_url: str, *, new_submission: bool) -> dict[str, Any]:
         """Make the score a Canvas ``online_url`` submission that links the badge.

@@ -7,12 +7,14 @@ from the launch are added (never removed: an admin's grants stay) for the launch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lti_tool.domain.errors import ConflictError
 from lti_tool.domain.lti import LaunchContext
 from lti_tool.domain.lti_roles import map_roles
 from lti_tool.domain.model import ExternalIdentity, Organization, Person, RoleAssignment, new_id
+from lti_tool.domain.role_overrides import effective_roles
 from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import record
@@ -23,6 +25,20 @@ class SignedIn:
     person_id: str
     created: bool
     roles: frozenset[Role]
+
+
+def lti_organization(uow: UnitOfWork, registration_id: str) -> Organization:
+    """The organisation people of a registration join until rosters place them (made on first
+    use, inside ``uow``)."""
+    slug = f"lti-{registration_id}"
+    organization = uow.people.organization_by_slug(slug)
+    if organization is None:
+        registration = uow.platforms.get(registration_id)
+        organization = Organization(
+            new_id(), registration.name, OrganizationKind.DISTRICT, None, slug
+        )
+        uow.people.add_organization(organization)
+    return organization
 
 
 def _display_name(context: LaunchContext) -> str:
@@ -40,30 +56,35 @@ class LaunchService:
         self._uow = uow_factory
         self._clock = clock
 
-    def sign_in(self, context: LaunchContext) -> SignedIn:
-        """Find or create the person behind a launch and grant the roles it carries."""
+    def sign_in(
+        self, context: LaunchContext, before: Callable[[UnitOfWork], None] | None = None
+    ) -> SignedIn:
+        """Find or create the person behind a launch and grant the roles it carries.
+
+        Args:
+            context: The validated launch.
+            before: Runs first in the same transaction (the launch's one-time state and nonce
+                are consumed there, so a launch writes once); when it raises, nothing is
+                written.
+        """
         try:
-            return self._sign_in(context)
+            return self._sign_in(context, before)
         except ConflictError:
             # Two first launches of the same person at once: the other one created them.
-            return self._sign_in(context)
+            return self._sign_in(context, before)
 
     @staticmethod
     def _organization(uow: UnitOfWork, context: LaunchContext) -> Organization:
-        slug = f"lti-{context.registration_id}"
-        organization = uow.people.organization_by_slug(slug)
-        if organization is None:
-            registration = uow.platforms.get(context.registration_id)
-            organization = Organization(
-                new_id(), registration.name, OrganizationKind.DISTRICT, None, slug
-            )
-            uow.people.add_organization(organization)
-        return organization
+        return lti_organization(uow, context.registration_id)
 
-    def _sign_in(self, context: LaunchContext) -> SignedIn:
+    def _sign_in(
+        self, context: LaunchContext, before: Callable[[UnitOfWork], None] | None
+    ) -> SignedIn:
         subject = context.subject or ""
         now = self._clock.now()
         with self._uow() as uow:
+            if before is not None:
+                before(uow)
             organization = self._organization(uow, context)
             person = uow.people.find_by_identity(IdentityKind.LTI_SUBJECT, context.issuer, subject)
             created = person is None
@@ -96,6 +117,7 @@ class LaunchService:
             }
             for role in sorted(map_roles(context.roles)):
                 if (role, organization.id, context.context_id) not in held:
+                    held.add((role, organization.id, context.context_id))
                     uow.people.add_role(
                         RoleAssignment(person.id, role, organization.id, context.context_id)
                     )
@@ -110,7 +132,9 @@ class LaunchService:
                         role.value,
                         f"from LTI roles in course {context.context_id or '(none)'}",
                     )
-            if context.product_family:
+            if context.product_family and (
+                context.product_family != context.registered_product_family
+            ):
                 registration = uow.platforms.get(context.registration_id)
                 if registration.product_family != context.product_family:
                     registration.product_family = context.product_family
@@ -126,6 +150,7 @@ class LaunchService:
                 None,
                 f"{context.message_type} in {context.context_title or context.context_id or '-'}",
             )
+            overrides = uow.role_overrides.of(person.id)
             uow.commit()
-            roles = frozenset(item.role for item in uow.people.roles_of(person.id))
+        roles = effective_roles((role for role, _, _ in held), overrides)
         return SignedIn(person.id, created, roles)

@@ -12,6 +12,7 @@ from lti_tool.domain.model import (
     RoleAssignment,
     new_id,
 )
+from lti_tool.domain.role_overrides import effective_roles
 from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
 from lti_tool.ports import Clock, UnitOfWorkFactory
 from lti_tool.services.common import Actor, record
@@ -47,7 +48,9 @@ class PeopleService:
         """The acting person with their roles. Raises NotFoundError for an unknown id."""
         with self._uow() as uow:
             person = uow.people.person(person_id)
-            roles = frozenset(assignment.role for assignment in uow.people.roles_of(person_id))
+            held = (assignment.role for assignment in uow.people.roles_of(person_id))
+            # An admin's overrides (services/role_overrides.py) win over launches and rosters.
+            roles = effective_roles(held, uow.role_overrides.of(person_id))
             return Actor(person_id=person.id, display_name=person.display_name, roles=roles)
 
     def add_organization(

@@ -5,8 +5,7 @@ deployments. An unknown deployment id of a known registration is recorded as pen
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -17,6 +16,9 @@ from lti_tool.domain.model import new_id
 from lti_tool.domain.roles import Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import Actor, Page, page_bounds, record
+from lti_tool.services.platform_checks import KeySetInput
+from lti_tool.services.platform_checks import Problems as _Problems
+from lti_tool.services.platform_checks import key_set as _key_set
 
 ENTITY_TYPE = "platform"
 """Audit entity type here; the entity id is the registration's (notes name deployment ids)."""
@@ -32,8 +34,6 @@ OPERATOR = Actor(
 admin. Audited with no actor id (it is not a person)."""
 
 T = TypeVar("T")
-KeySetInput = Mapping[str, Any] | str | None
-"""A pasted JWKS: a dict, its JSON text, or nothing (blank text counts as nothing)."""
 
 
 @dataclass(frozen=True)
@@ -60,66 +60,6 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
-class _Problems:
-    """Collects located problems (``field: what is wrong``) for one ValidationError."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append(f"{field}: {message}")
-
-    def raise_if_any(self, message: str) -> None:
-        if self.items:
-            raise ValidationError(message, list(self.items))
-
-
-def _key_set(pasted: KeySetInput, problems: _Problems) -> dict[str, Any] | None:
-    """The JWKS as a dict, from a dict or JSON text; one JWK on its own is a set of one."""
-    if pasted is None or (isinstance(pasted, str) and not pasted.strip()):
-        return None
-    data: object = pasted
-    if isinstance(pasted, str):
-        try:
-            data = json.loads(pasted)
-        except json.JSONDecodeError as error:
-            problems.add("key_set", f"is not valid JSON ({error})")
-            return None
-    if isinstance(data, Mapping) and "keys" not in data and "kty" in data:
-        data = {"keys": [dict(data)]}
-    if not isinstance(data, Mapping):
-        problems.add("key_set", 'must be a JWKS: a JSON object with a "keys" list')
-        return None
-    _check_key_set(data, problems)
-    return dict(data)
-
-
-def _check_key_set(key_set: Mapping[str, Any], problems: _Problems) -> None:
-    keys = key_set.get("keys")
-    if not isinstance(keys, list) or not keys:
-        problems.add("key_set", 'must be a JWKS with a non-empty "keys" list')
-        return
-    kids: set[str] = set()
-    for number, key in enumerate(keys, start=1):
-        where = f"key_set: key {number}"
-        if not isinstance(key, Mapping):
-            problems.add(where, "is not a JSON object")
-            continue
-        kid = key.get("kid")
-        if not isinstance(kid, str) or not kid.strip():
-            problems.add(where, 'has no "kid" (launch tokens name the key they were signed with)')
-        elif kid in kids:
-            problems.add(where, f"repeats kid {kid!r}")
-        else:
-            kids.add(kid)
-        if key.get("kty") != "RSA":
-            problems.add(where, f'must be an RSA key ("kty": "RSA"), not {key.get("kty")!r}')
-        elif not all(isinstance(key.get(part), str) and key.get(part) for part in ("n", "e")):
-            problems.add(where, 'needs the RSA public numbers "n" and "e"')
-        if "d" in key:
-            problems.add(where, "holds a private key: paste only the platform's public keys")
-
-
 class PlatformService:
     """Register LMS platforms, and decide which of their deployments may launch the tool.
 
@@ -136,6 +76,16 @@ class PlatformService:
         self._uow = uow_factory
         self._clock = clock
         self._http_hosts = frozenset(host.lower() for host in allow_http_hosts)
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after a registration or a deployment decision is written (the
+        launch path caches both per process)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     def _check_url(
         self, field: str, value: str, problems: _Problems, *, issuer: bool = False
@@ -268,6 +218,10 @@ class PlatformService:
         deployment_ids: Iterable[str] = (),
         auto_approve: bool = False,
         actor_id: str | None = None,
+        *,
+        pending_deployment_ids: Iterable[str] = (),
+        product_family: str | None = None,
+        how: str = "register",
     ) -> PlatformRegistration:
         """Register a platform; the deployment ids given are approved at once.
 
@@ -283,36 +237,51 @@ class PlatformService:
             deployment_ids: Deployment ids to approve now.
             auto_approve: Approve unknown deployment ids on first launch instead of holding them.
             actor_id: The person registering (``None`` at the command line).
+            pending_deployment_ids: Deployment ids to record as waiting for an admin (what a
+                Dynamic Registration names: nobody we know vouched for that platform yet).
+            product_family: The LMS's ``product_family_code``, when known before a launch.
+            how: The audit action (``register``, or ``dynamic_register``).
 
         Raises:
             ValidationError: a field is wrong, or issuer + client_id is already registered.
         """
+        pending_ids = [_text(raw) for raw in pending_deployment_ids if _text(raw)]
         fields, deployments = self._validated(
             name, issuer, client_id, auth_login_url, auth_token_url, key_set_url, key_set,
-            auth_audience, deployment_ids,
+            auth_audience, [*deployment_ids, *pending_ids],
         )  # fmt: skip
         now = self._clock.now()
         registration = PlatformRegistration(
-            id=new_id(), auto_approve_deployments=auto_approve, created_at=now, **fields
-        )
+            id=new_id(), auto_approve_deployments=auto_approve, created_at=now,
+            product_family=_text(product_family)[:64] or None, **fields,
+        )  # fmt: skip
 
         def write(uow: UnitOfWork) -> PlatformRegistration:
             uow.platforms.add(registration)
             note = f"{fields['name']}: {fields['issuer']}, client_id {fields['client_id']}"
-            record(uow, now, actor_id, ENTITY_TYPE, registration.id, "register", None, None, note)
+            record(uow, now, actor_id, ENTITY_TYPE, registration.id, how, None, None, note)
             approved = DeploymentStatus.APPROVED
             for deployment_id in deployments:
+                if deployment_id in pending_ids:
+                    status, action, decided = DeploymentStatus.PENDING, "deployment_seen", None
+                else:
+                    status, action, decided = approved, "approve_deployment", now
                 uow.platforms.add_deployment(
-                    Deployment(registration.id, deployment_id, approved, now, now, actor_id)
-                )
+                    Deployment(
+                        registration.id, deployment_id, status, now, decided,
+                        actor_id if decided else None,
+                    )
+                )  # fmt: skip
                 record(
-                    uow, now, actor_id, ENTITY_TYPE, registration.id, "approve_deployment", None,
-                    approved.value, f"deployment {deployment_id}",
+                    uow, now, actor_id, ENTITY_TYPE, registration.id, action, None,
+                    status.value, f"deployment {deployment_id}",
                 )  # fmt: skip
             uow.commit()
             return registration
 
-        return self._unique(registration.issuer, registration.client_id, registration.id, write)
+        stored = self._unique(registration.issuer, registration.client_id, registration.id, write)
+        self._changed()
+        return stored
 
     def update(
         self,
@@ -354,7 +323,9 @@ class PlatformService:
                 uow.commit()
             return updated
 
-        return self._unique(fields["issuer"], fields["client_id"], registration_id, write)
+        updated = self._unique(fields["issuer"], fields["client_id"], registration_id, write)
+        self._changed()
+        return updated
 
     def get(self, registration_id: str) -> PlatformRegistration:
         """One registration. Raises NotFoundError."""
@@ -406,7 +377,8 @@ class PlatformService:
                 "set_auto_approve", before, "on" if on else "off", registration.name,
             )  # fmt: skip
             uow.commit()
-            return registration
+        self._changed()
+        return registration
 
     def deployment_seen(self, registration_id: str, deployment_id: str) -> Deployment:
         """The deployment a launch names; an unknown one is recorded (the launch path calls this).
@@ -479,7 +451,9 @@ class PlatformService:
             uow.commit()
             return deployment
 
-        return self._retrying(decided)
+        decision = self._retrying(decided)
+        self._changed()
+        return decision
 
     def pending(self, page: int = 1, per_page: int = 25) -> Page[PendingDeployment]:
         """Deployments waiting for an admin, oldest first, with their registrations."""

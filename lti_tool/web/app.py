@@ -18,16 +18,19 @@ from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
 from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
+from lti_tool.web.views_admin_people import bp as admin_people_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
 from lti_tool.web.views_admin_roster import bp as admin_roster_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
 from lti_tool.web.views_badges import bp as badges_bp
+from lti_tool.web.views_cohort import bp as cohort_bp
 from lti_tool.web.views_credentials import bp as credentials_bp
 from lti_tool.web.views_deep_link import bp as deep_link_bp
 from lti_tool.web.views_health import bp as health_bp
 from lti_tool.web.views_issuer import bp as issuer_bp
 from lti_tool.web.views_jwks import bp as jwks_bp
 from lti_tool.web.views_lti import bp as lti_bp
+from lti_tool.web.views_lti_register import bp as lti_register_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
 from lti_tool.web.views_verify import api as verify_api_bp
 from lti_tool.web.views_verify import bp as verify_bp
@@ -119,6 +122,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         SESSION_COOKIE_SECURE=settings.uses_https,
         # Inside an LMS iframe the session cookie is third-party: it needs SameSite=None; Secure.
         SESSION_COOKIE_SAMESITE="None" if settings.uses_https else "Lax",
+        # Partitioned (CHIPS): browsers that block third-party cookies keep it per LMS site.
+        SESSION_COOKIE_PARTITIONED=settings.uses_https,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         WTF_CSRF_SSL_STRICT=False,
@@ -139,6 +144,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for blueprint in (
         health_bp, jwks_bp, lti_bp, auth_bp, teacher_bp, assessor_bp, issuer_bp, admin_bp,
         admin_platforms_bp, deep_link_bp, credentials_bp, verify_bp, verify_api_bp, badges_bp,
+        lti_register_bp, admin_people_bp, cohort_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_roster_bp)

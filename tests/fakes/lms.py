@@ -173,6 +173,8 @@ class FakePlatform(OidcLaunchDriver):
         self.issuer_path = issuer_path
         self.product_family_code = product_family_code
         self.token_audience = token_audience
+        self.storage_target: str | None = None
+        """When set, the auth response carries ``lti_storage_target`` (Platform Storage)."""
         self.base_url = self.issuer = self.jwks_url = self.auth_url = self.token_url = ""
         self.deep_link_return_url = ""  # these addresses are set by start()
         self.keys: list[SigningKey] = [SigningKey.generate()]
@@ -366,9 +368,10 @@ class FakePlatform(OidcLaunchDriver):
             self.auth_requests.append(AuthRecord(params, 400, refused.message))
             return Response(refused.message, status=400, content_type="text/plain")
         self.auth_requests.append(AuthRecord(params, 200, None, id_token))
-        page = auto_post_page(
-            params["redirect_uri"], {"id_token": id_token, "state": params["state"]}
-        )
+        fields = {"id_token": id_token, "state": params["state"]}
+        if self.storage_target:  # the platform offers LTI Platform Storage (Canvas)
+            fields["lti_storage_target"] = self.storage_target
+        page = auto_post_page(params["redirect_uri"], fields)
         return Response(page, content_type="text/html")
 
     def _authorize(self, params: Mapping[str, str]) -> str:

@@ -46,6 +46,7 @@ from lti_tool.domain.model import (
     Stack,
     Submission,
 )
+from lti_tool.domain.role_overrides import RoleOverride
 from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.ports import AuditFilter, PendingLogin, QueueItem, StoredObject
 from lti_tool.storage.local import check_key
@@ -129,6 +130,7 @@ TABLE_NAMES = (
     "issuer_keys",
     "issued_credentials",
     "stack_awards",
+    "role_overrides",
 )
 
 UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
@@ -152,6 +154,7 @@ UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
     ("issued_credentials", lambda row: (row.award_id,)),
     ("issued_credentials", lambda row: (row.stack_award_id,)),
     ("stack_awards", lambda row: (row.person_id, row.stack_id)),
+    ("role_overrides", lambda row: (row.person_id, row.role)),
 )
 """Unique indexes of the schema. As in SQL, a key holding NULL never collides."""
 
@@ -186,6 +189,7 @@ FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
     ("stack_awards", "person_id", "people"),
     ("stack_awards", "stack_id", "stacks"),
     ("stack_awards", "issuer_id", "issuers"),
+    ("role_overrides", "person_id", "people"),
 )
 """Foreign keys of the schema (SQLite runs with ``PRAGMA foreign_keys=ON``). NULL is allowed."""
 
@@ -492,6 +496,12 @@ class InMemoryPeopleRepository:
 
     def roles_of(self, person_id: str) -> list[RoleAssignment]:
         return self._s.select("roles", lambda row: row.person_id == person_id)
+
+    def roles_in_context(self, organization_id: str, context_id: str) -> list[RoleAssignment]:
+        return self._s.select(
+            "roles",
+            lambda row: row.organization_id == organization_id and row.context_id == context_id,
+        )
 
     def people_with_role(self, role: Role) -> list[Person]:
         holders = {row.person_id for row in self._s.table("roles").values() if row.role == role}
@@ -999,6 +1009,35 @@ class InMemoryLaunchStateRepository:
         return purged
 
 
+class InMemoryRoleOverrideRepository:
+    """Like ``SqlRoleOverrideRepository``: one override per (person, role)."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def of(self, person_id: str) -> list[RoleOverride]:
+        rows = self._s.select("role_overrides", lambda row: row.person_id == person_id)
+        return sorted(rows, key=lambda row: row.role.value)
+
+    def of_people(self, person_ids: list[str]) -> list[RoleOverride]:
+        wanted = set(person_ids)
+        return self._s.select("role_overrides", lambda row: row.person_id in wanted)
+
+    def put(self, override: RoleOverride) -> None:
+        key = (override.person_id, override.role)
+        if self._s.get("role_overrides", key) is None:
+            self._s.insert("role_overrides", key, override)
+        else:
+            self._s.update("role_overrides", key, override)
+
+    def remove(self, person_id: str, role: Role) -> bool:
+        key = (person_id, role)
+        if self._s.get("role_overrides", key) is None:
+            return False
+        self._s.delete("role_overrides", key)
+        return True
+
+
 # ---------------------------------------------------------------------------------------------
 # Unit of work
 # ---------------------------------------------------------------------------------------------
@@ -1021,6 +1060,7 @@ class InMemoryUnitOfWork:
     issuers: InMemoryIssuerRepository
     credentials: InMemoryIssuedCredentialRepository
     stack_awards: InMemoryStackAwardRepository
+    role_overrides: InMemoryRoleOverrideRepository
 
     def __init__(self, database: MemoryDatabase) -> None:
         self.database = database
@@ -1042,6 +1082,7 @@ class InMemoryUnitOfWork:
         self.issuers = InMemoryIssuerRepository(self._session)
         self.credentials = InMemoryIssuedCredentialRepository(self._session)
         self.stack_awards = InMemoryStackAwardRepository(self._session)
+        self.role_overrides = InMemoryRoleOverrideRepository(self._session)
         return self
 
     def __exit__(

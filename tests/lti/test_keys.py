@@ -24,7 +24,7 @@ from lti_tool.db.migrate import upgrade
 from lti_tool.db.models import ToolKeyRow
 from lti_tool.domain.lti import ToolKey, ToolKeyState
 from lti_tool.jwk import jwk_thumbprint
-from lti_tool.lti.keys import ToolKeyService
+from lti_tool.lti.keys import ACTIVE_KEY_CACHE, ToolKeyService
 from lti_tool.ports import AuditFilter
 from lti_tool.settings import load_settings
 from lti_tool.web.app import create_app
@@ -385,3 +385,32 @@ def test_cli_list_and_rotate(cli_env: str) -> None:
         assert "PRIVATE" not in output
         assert "BEGIN" not in output
         assert not any(token in output for token in encrypted)
+
+
+def test_a_rotation_elsewhere_reaches_a_signing_worker_within_the_cache_window(
+    container: Container, clock: FakeClock
+) -> None:
+    """Which key is ACTIVE is cached per process (reading it cost as much as the signature):
+    a key another process promotes signs here within ACTIVE_KEY_CACHE, and the key it
+    replaces stays in the JWKS so what this worker signed meanwhile still verifies."""
+    worker, _ = another_worker(container)
+    admin = ToolKeyService(container.uow_factory, clock, container.secrets, SECOND, RETIRE)
+    first = jwt.get_unverified_header(worker.sign_jwt(CLAIMS))["kid"]
+    rotated = admin.rotate()
+    clock.advance(2 * SECOND)
+    assert admin.activate_due(clock.now()) is not None
+    still = jwt.get_unverified_header(worker.sign_jwt(CLAIMS))["kid"]
+    assert still == first  # cached, and still published:
+    assert first in {key["kid"] for key in admin.jwks()["keys"]}
+    clock.advance(ACTIVE_KEY_CACHE)
+    assert jwt.get_unverified_header(worker.sign_jwt(CLAIMS))["kid"] == rotated.kid
+
+
+def test_a_rotation_in_this_process_signs_at_once_when_due(container: Container) -> None:
+    service = ToolKeyService(
+        container.uow_factory, container.clock, container.secrets, timedelta(0), RETIRE
+    )
+    first = jwt.get_unverified_header(service.sign_jwt(CLAIMS))["kid"]
+    rotated = service.rotate()
+    assert rotated.kid != first
+    assert jwt.get_unverified_header(service.sign_jwt(CLAIMS))["kid"] == rotated.kid

@@ -9,6 +9,7 @@ from flask import Flask
 from lti_tool.bootstrap import Container
 from lti_tool.domain.lti import DeploymentStatus
 from lti_tool.domain.roles import IdentityKind, Role
+from lti_tool.services.platforms import OPERATOR
 from tests.fakes.lms import FakePlatform
 from tests.fakes.lms_tokens import (
     CERTIFICATION_INVALID,
@@ -17,7 +18,7 @@ from tests.fakes.lms_tokens import (
     ROLE_LEARNER,
     FlaskToolClient,
 )
-from tests.lti.conftest import BASE, CLIENT, register
+from tests.lti.conftest import BASE, CLIENT, DEPLOYMENT, register
 
 
 def people_count(container: Container) -> int:
@@ -157,3 +158,50 @@ def test_a_login_aimed_at_another_tool_is_refused(tool: FlaskToolClient, lms: Fa
     params = lms.login_params(CLIENT, target_link_uri=f"{BASE}.evil.example/lti/launch")
     response = tool.get(f"{BASE}/lti/login", params=params)
     assert response.status_code == 400 and "not this tool" in response.get_data(as_text=True)
+
+
+def test_a_deployment_rejected_after_launches_is_refused_at_once(
+    tool: FlaskToolClient, lms: FakePlatform, container: Container
+) -> None:
+    """Approved deployments are cached per process; a decision clears that cache."""
+    assert lms.launch(tool, CLIENT, launch_preset="student").response.status_code == 302
+    registration = container.platforms.find(lms.issuer, CLIENT)
+    assert registration is not None
+    container.platforms.decide(OPERATOR, registration.id, DEPLOYMENT, approve=False)
+    refused = lms.launch(tool, CLIENT, launch_preset="student")
+    assert refused.response.status_code == 403
+    assert "refused by an administrator" in refused.response.get_data(as_text=True)
+
+
+def test_an_admin_override_outlives_later_launches(
+    tool: FlaskToolClient, lms: FakePlatform, container: Container
+) -> None:
+    """Launches only add roles; an admin taking the instructor's assessor role away must not
+    be undone by the next launch (and deep linking, which needs it, is refused)."""
+    from lti_tool.domain.model import Organization, RoleAssignment, new_id
+    from lti_tool.domain.roles import OrganizationKind
+    from lti_tool.services.role_overrides import OverrideMode
+
+    lms.launch(tool, CLIENT, roles=(ROLE_INSTRUCTOR,), sub="teacher-7", name="Ana Ruiz")
+    admin = container.people.add_person("Admin", roles=())
+    with container.uow_factory() as uow:
+        person = uow.people.find_by_identity(IdentityKind.LTI_SUBJECT, lms.issuer, "teacher-7")
+        assert person is not None
+        org = Organization(new_id(), "District", OrganizationKind.DISTRICT)
+        uow.people.add_organization(org)
+        uow.people.add_role(RoleAssignment(admin.id, Role.ADMIN, org.id))
+        uow.commit()
+    container.role_overrides.override(
+        container.people.actor(admin.id), person.id, Role.ASSESSOR, OverrideMode.REVOKE,
+        "Not an assessor in this district",
+    )  # fmt: skip
+    again = lms.launch(
+        tool,
+        CLIENT,
+        roles=(ROLE_INSTRUCTOR,),
+        sub="teacher-7",
+        message_type="LtiDeepLinkingRequest",
+    )
+    assert again.response.status_code == 403
+    assert "Only instructors add content" in again.response.get_data(as_text=True)
+    assert Role.ASSESSOR not in container.people.actor(person.id).roles

@@ -22,6 +22,7 @@ from lti_tool.db.models.people import (
     PersonRow,
     RoleAssignmentRow,
 )
+from lti_tool.db.models.role_overrides import RoleOverrideRow
 from lti_tool.db.models.roster import (
     ROSTER_TABLES,
     roster_bookmarks,
@@ -59,6 +60,7 @@ __all__ = [
     "PlatformRegistrationRow",
     "ReviewRow",
     "RoleAssignmentRow",
+    "RoleOverrideRow",
     "SectionResponseRow",
     "StackAwardRow",
     "StackRow",

@@ -125,6 +125,18 @@ class SqlPeopleRepository:
             for row in rows
         ]
 
+    def roles_in_context(self, organization_id: str, context_id: str) -> list[RoleAssignment]:
+        rows = self._session.scalars(
+            select(RoleAssignmentRow).where(
+                RoleAssignmentRow.organization_id == organization_id,
+                RoleAssignmentRow.context_id == context_id,
+            )
+        )
+        return [
+            RoleAssignment(row.person_id, Role(row.role), row.organization_id, row.context_id)
+            for row in rows
+        ]
+
     def people_with_role(self, role: Role) -> list[Person]:
         rows = self._session.scalars(
             select(PersonRow)

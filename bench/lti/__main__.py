@@ -1,0 +1,55 @@
+"""``python -m bench.lti``: the three LTI benchmarks of issue 3, written into BENCHMARKS.md.
+
+Results go between ``<!-- bench-lti:start -->`` and ``<!-- bench-lti:end -->`` (the core
+benchmarks own the other markers). ``--quick`` is a smoke run that only prints unless
+``--write`` is given too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.env import describe_machine
+from bench.lti import http_launch, signing, validation
+from bench.lti.report import render, write
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.lti", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke run (about 30 s)")
+    parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md after --quick")
+    parser.add_argument("--no-write", action="store_true", help="only print the results")
+    parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    tokens, runs, seconds, rounds = (300, 300, 4.0, 1) if args.quick else (2000, 2000, 10.0, 3)
+    started = time.perf_counter()
+    machine = describe_machine(None, "not used by the LTI benchmarks")
+    with tempfile.TemporaryDirectory(prefix="credbridge-bench-lti-") as folder:
+        work = Path(folder)
+        print("(a) id_token validation ...", file=sys.stderr)
+        checked = validation.run(work / "validation", tokens)
+        print("(c) signing ...", file=sys.stderr)
+        signed = signing.run(work / "signing", runs)
+        print("(b) login + launch over HTTP ...", file=sys.stderr)
+        launched = http_launch.run(work / "http", seconds, rounds)
+    elapsed = time.perf_counter() - started
+    section = render(machine, args.quick, elapsed, checked, signed, launched)
+    print(section)
+    if args.no_write or (args.quick and not args.write):
+        print("(results not written: --quick or --no-write)")
+    else:
+        write(args.output, section)
+        print(f"Results written to {args.output}")
+    missed = [not checked.passed, *(not case.passed for case in signed), not launched.passed]
+    return 1 if args.strict and any(missed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

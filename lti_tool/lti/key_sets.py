@@ -1,0 +1,81 @@
+"""Platform key sets: fetched once, refetched (rate-limited) when a token names an unknown
+``kid`` so platform key rotation (D2L rotates hourly) does not break launches."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jwt
+import requests
+
+from lti_tool.domain.lti import PlatformRegistration
+from lti_tool.lti.refusals import LaunchRefusedError
+
+KEY_REFETCH_INTERVAL_SECONDS = 60.0
+
+
+class KeySetCache:
+    """Platform key sets per registration, refetched at most once a minute on an unknown kid."""
+
+    def __init__(
+        self, http: requests.Session, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._http = http
+        self._monotonic = monotonic
+        self._sets: dict[str, dict[str, Any]] = {}
+        self._refetched_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _fetch(self, registration: PlatformRegistration) -> dict[str, Any]:
+        assert registration.key_set_url is not None
+        try:
+            response = self._http.get(registration.key_set_url, timeout=10)
+            response.raise_for_status()
+            key_set = response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise LaunchRefusedError(
+                f"Could not read the platform's public keys from {registration.key_set_url}: "
+                f"{error.__class__.__name__}. Check the key set URL of this platform."
+            ) from error
+        if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
+            raise LaunchRefusedError("The platform's key set is not a JWKS (no 'keys' list).")
+        with self._lock:
+            self._sets[registration.id] = key_set
+        return key_set
+
+    def key_for(self, registration: PlatformRegistration, kid: str) -> jwt.PyJWK:
+        if registration.key_set is not None:
+            return _find_key(registration.key_set, kid)
+        with self._lock:
+            cached = self._sets.get(registration.id)
+        if cached is None:
+            return _find_key(self._fetch(registration), kid)
+        try:
+            return _find_key(cached, kid)
+        except LaunchRefusedError:
+            # An unknown kid: the platform may have rotated. Refetch, but at most once a
+            # minute per platform, so a stream of bad tokens cannot hammer its key set URL.
+            now = self._monotonic()
+            with self._lock:
+                last = self._refetched_at.get(registration.id)
+                if last is not None and now - last < KEY_REFETCH_INTERVAL_SECONDS:
+                    raise
+                self._refetched_at[registration.id] = now
+            return _find_key(self._fetch(registration), kid)
+
+
+def _find_key(key_set: Mapping[str, Any], kid: str) -> jwt.PyJWK:
+    for entry in key_set.get("keys", []):
+        if isinstance(entry, dict) and entry.get("kid") == kid:
+            try:
+                return jwt.PyJWK.from_dict(entry)
+            except jwt.PyJWTError as error:
+                raise LaunchRefusedError(
+                    f"The platform's key {kid!r} is not usable: {error}"
+                ) from error
+    raise LaunchRefusedError(
+        f"The id_token was signed with key {kid!r}, which the platform's key set does not hold."
+    )

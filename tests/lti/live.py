@@ -1,0 +1,41 @@
+"""The tool served over real HTTP on 127.0.0.1 (a werkzeug thread), for flows where the
+platform must reach the tool itself (its JWKS) or where cookies matter."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+
+class _LateApp:
+    """Lets the server bind its port before the app (whose settings need the URL) exists."""
+
+    app: Flask | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        assert self.app is not None, "the live server's app was not set"
+        return self.app(environ, start_response)
+
+
+@contextmanager
+def live_tool(make_app: Callable[[str], Flask]) -> Iterator[str]:
+    """Serve ``make_app(base_url)`` on a free loopback port; yields the base URL."""
+    late = _LateApp()
+    server = make_server("127.0.0.1", 0, late, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    late.app = make_app(url)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
