@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
+import threading
 import time
 from pathlib import Path
 from types import FrameType
 
 import click
 
-from lti_tool.cli_support import command_container
+from lti_tool.cli_support import command_container, domain_errors
 from lti_tool.domain.badges import StackPolicy
+from lti_tool.services.outbox import OutboxWorker
+
+log = logging.getLogger(__name__)
 
 
 @click.group()
@@ -49,9 +54,9 @@ def credentials_export(directory: Path) -> None:
     """Write every issued credential as <id>.json and <id>.jwt into DIRECTORY."""
     directory.mkdir(parents=True, exist_ok=True)
     count = 0
-    with command_container() as container, container.uow_factory() as uow:
-        total = uow.credentials.count()
-        with click.progressbar(uow.credentials.each(), length=total, label="Exporting") as items:
+    with command_container() as container:
+        total, every = container.credentials.export()
+        with click.progressbar(every, length=total, label="Exporting") as items:
             for credential in items:
                 (directory / f"{credential.id}.json").write_text(
                     json.dumps(credential.document, indent=2), encoding="utf-8"
@@ -67,7 +72,7 @@ def credentials_export(directory: Path) -> None:
 @click.option("--as", "person_id", required=True, help="The issuer of record's person id.")
 def credentials_revoke(credential_id: str, reason: str, person_id: str) -> None:
     """Revoke a credential (audited); verifiers report it revoked with the reason."""
-    with command_container() as container:
+    with command_container() as container, domain_errors():
         actor = container.people.actor(person_id)
         revoked = container.credentials.revoke(actor, credential_id, reason)
     click.echo(f"Revoked {revoked.id} ({revoked.title}).")
@@ -80,18 +85,17 @@ def issuers() -> None:
 
 @issuers.command("list")
 def issuers_list() -> None:
-    with command_container() as container, container.uow_factory() as uow:
-        found = uow.issuers.all()
-        if not found:
-            click.echo("No issuer yet: the first award creates the default one.")
-        for issuer in found:
-            keys = uow.issuers.keys_of(issuer.id)
-            current = sum(1 for key in keys if key.retired_at is None)
-            click.echo(
-                f"{issuer.id}  {issuer.name}  stacks={issuer.stack_policy.value} "
-                f"results={'public' if issuer.show_results else 'private'}  "
-                f"keys: {current} current, {len(keys) - current} retired"
-            )
+    with command_container() as container:
+        found = container.credentials.issuers_with_keys()
+    if not found:
+        click.echo("No issuer yet: the first award creates the default one.")
+    for issuer, keys in found:
+        current = sum(1 for key in keys if key.retired_at is None)
+        click.echo(
+            f"{issuer.id}  {issuer.name}  stacks={issuer.stack_policy.value} "
+            f"results={'public' if issuer.show_results else 'private'}  "
+            f"keys: {current} current, {len(keys) - current} retired"
+        )
 
 
 @issuers.command("set")
@@ -114,7 +118,7 @@ def issuers_set(
     jurisdiction: str | None,
 ) -> None:
     """Change an issuer's profile; credentials issued before keep what they said."""
-    with command_container() as container:
+    with command_container() as container, domain_errors():
         issuer = container.credentials.update_issuer(
             issuer_id,
             name=name,
@@ -132,8 +136,8 @@ def issuers_set(
 @click.argument("issuer_id")
 def issuers_rotate(issuer_id: str) -> None:
     """New Ed25519 and RSA keys; the old ones retire but stay published (old credentials verify)."""
-    with command_container() as container:
-        made = container.proofs.rotate(issuer_id, container.clock.now())
+    with command_container() as container, domain_errors():
+        made = container.credentials.rotate_keys(issuer_id)
     for key in made:
         click.echo(f"New {key.kind.value} key {key.id}")
 
@@ -170,14 +174,9 @@ def worker(drain: bool, interval: float) -> None:
             time.sleep(interval)
 
 
-def start_background_worker(outbox: object, interval: float = 1.0) -> None:
+def start_background_worker(outbox: OutboxWorker, interval: float = 1.0) -> None:
     """The demo's worker: a daemon thread in the web process, so awards become credentials
     without a second command. Production runs ``credbridge worker`` instead."""
-    import threading
-
-    from lti_tool.services.outbox import OutboxWorker
-
-    assert isinstance(outbox, OutboxWorker)
 
     def loop() -> None:
         while True:

@@ -11,6 +11,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.bootstrap import Container, build
+from lti_tool.domain.errors import DomainError
 from lti_tool.settings import Settings, SettingsError, load_settings
 
 
@@ -33,6 +34,17 @@ def database_errors() -> Iterator[None]:
             f"The database refused the command ({reason}). Is it running, and migrated with "
             "'credbridge db upgrade'? (DATABASE_URL sets which database.)"
         ) from error
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """A refusal of our own rules (unknown id, bad input) is its message, not a traceback."""
+    try:
+        yield
+    except DomainError as error:
+        problems = getattr(error, "problems", []) or []
+        lines = "".join(f"\n  {problem}" for problem in problems)
+        raise click.ClickException(f"{error.message}{lines}") from error
 
 
 @contextmanager

@@ -123,7 +123,9 @@ def _bare(documents: list[dict[str, Any]], ed_key: Any, rsa_key: Any) -> tuple[f
         )
         canonical += time.perf_counter() - before
         ed_key.sign(data)
-        jwt.encode({"vc": document, "iss": "x"}, rsa_key, algorithm="RS256")
+        # The same payload our VC-JWT carries: the secured credential plus the mirrored claims.
+        claims = {**signed, "iss": signed["issuer"]["id"], "jti": signed["id"], "nbf": 0}
+        jwt.encode(claims, rsa_key, algorithm="RS256")
     return time.perf_counter() - started, canonical
 
 

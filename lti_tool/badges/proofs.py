@@ -20,6 +20,10 @@ from lti_tool.domain.ob3 import timestamp
 from lti_tool.ports_badges import ProofReport, SignedCredential
 
 
+def _outcome(name: str, problems: list[str], passed: str) -> Check:
+    return Check(name, not problems, "; ".join(problems) or passed)
+
+
 class UnresolvableKey(LookupError):
     """A verification method we cannot turn into a key without the network."""
 
@@ -116,10 +120,10 @@ class BadgeProofs:
         checks.extend(self._controller_checks(document, key))
         problems = data_integrity.verify_proof(document, public)
         checks.append(
-            Check(
+            _outcome(
                 "Data Integrity proof (eddsa-rdfc-2022)",
-                not problems,
-                "; ".join(problems) or "the signature matches the canonical document",
+                problems,
+                "the signature matches the canonical document",
             )
         )
         return ProofReport(document, tuple(checks), key.issuer_id if key else None)
@@ -162,10 +166,10 @@ class BadgeProofs:
         if credential is not None:
             checks.extend(self._controller_checks(credential, key))
         checks.append(
-            Check(
+            _outcome(
                 "VC-JWT signature and claims (RS256)",
-                not problems,
-                "; ".join(problems) or "the signature and iss/jti/nbf/sub match the credential",
+                problems,
+                "the signature and iss/jti/nbf/sub match the credential",
             )
         )
         return ProofReport(credential, tuple(checks), key.issuer_id if key else None)

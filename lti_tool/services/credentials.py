@@ -8,13 +8,19 @@ idempotent: an award that already has a credential is left as it is.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from lti_tool.domain import ob2
-from lti_tool.domain.badges import CredentialKind, IssuedCredential, IssuerProfile, StackPolicy
+from lti_tool.domain.badges import (
+    CredentialKind,
+    IssuedCredential,
+    IssuerKey,
+    IssuerProfile,
+    StackPolicy,
+)
 from lti_tool.domain.errors import ConflictError, NotFoundError, ValidationError
 from lti_tool.domain.model import OutboxEvent, Person, new_id
 from lti_tool.domain.ob3 import (
@@ -238,6 +244,37 @@ class CredentialService:
         if credential.person_id != actor.person_id:
             raise NotFoundError("No credential with that id was issued to you.")
         return credential
+
+    def new_salt(self) -> str:
+        """A fresh recipient salt (stack credentials use it too)."""
+        return self._salt()
+
+    def export(self) -> tuple[int, Iterator[IssuedCredential]]:
+        """How many credentials there are, and all of them oldest first, read in batches."""
+        with self._uow() as uow:
+            total = uow.credentials.count()
+
+        def every() -> Iterator[IssuedCredential]:
+            with self._uow() as uow:
+                yield from uow.credentials.each()
+
+        return total, every()
+
+    def issuers_with_keys(self) -> list[tuple[IssuerProfile, list[IssuerKey]]]:
+        """Every issuer with its keys (private halves blanked), for listings."""
+        with self._uow() as uow:
+            return [
+                (
+                    issuer,
+                    [replace(k, private_key_encrypted="") for k in uow.issuers.keys_of(issuer.id)],
+                )
+                for issuer in uow.issuers.all()
+            ]
+
+    def rotate_keys(self, issuer_id: str) -> list[IssuerKey]:
+        """New keys of both kinds; the old ones retire but stay published."""
+        self.issuer(issuer_id)
+        return self._proofs.rotate(issuer_id, self._clock.now())
 
     def issuer(self, issuer_id: str) -> IssuerProfile:
         with self._uow() as uow:

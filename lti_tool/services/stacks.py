@@ -126,7 +126,7 @@ class StackAwardService:
             ]
             issuer = uow.issuers.get(award.issuer_id)
             person = uow.people.person(award.person_id)
-            salt = new_id().replace("-", "")
+            salt = self._credentials.new_salt()
             recipient = recipient_for(uow, person, salt)
         achievement_id = f"stack-{stack.slug}"
         achievement = achievement_for_stack(

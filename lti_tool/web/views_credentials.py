@@ -120,8 +120,7 @@ def evidence(submission_id: str) -> Any:
 @bp.get("/ob2/assertions/<credential_id>")
 def ob2_assertion(credential_id: str) -> Any:
     """Open Badges 2.0 hosted Assertion (revoked ones say ``revoked: true``)."""
-    response = json_ld(container().credentials.ob2_assertion(credential_id), cache=False)
-    return response
+    return json_ld(container().credentials.ob2_assertion(credential_id), cache=False)
 
 
 @bp.get("/ob2/issuers/<issuer_id>/badges/<achievement_id>")

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 
-from lti_tool.domain.badges import VerificationReport
+from lti_tool.domain.badges import Check, VerificationReport, VerificationStatus
 from lti_tool.web.auth import container
 
 bp = Blueprint("verify", __name__)
@@ -22,8 +22,6 @@ def _from_request() -> VerificationReport | None:
     if upload is not None and upload.filename:
         data = upload.stream.read(MAX_IMAGE_BYTES + 1)
         if len(data) > MAX_IMAGE_BYTES:
-            from lti_tool.domain.badges import Check, VerificationStatus
-
             return VerificationReport(
                 VerificationStatus.UNREADABLE,
                 (Check("read", False, "the image is larger than 5 MB; no badge is that big"),),

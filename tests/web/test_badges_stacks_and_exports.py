@@ -137,3 +137,21 @@ def test_the_worker_command_drains_the_outbox(
     assert holdings(container, district.teacher) == [CredentialKind.CREDENTIAL]
     again = CliRunner().invoke(main, ["worker", "--drain"])
     assert "Delivered 0" in again.output
+
+
+def test_the_commands_turn_refusals_into_messages(
+    client: FlaskClient, container: Container, district: District, cli_env: None
+) -> None:
+    issued = award(client, container, district)
+    unknown = CliRunner().invoke(
+        main, ["credentials", "revoke", "no-such-id", "--reason", "x", "--as", district.issuer]
+    )
+    assert unknown.exit_code == 1 and "No credential with that id" in unknown.output
+    assert unknown.exception is None or isinstance(unknown.exception, SystemExit)
+    blank = CliRunner().invoke(
+        main, ["credentials", "revoke", issued.id, "--reason", " ", "--as", district.issuer]
+    )
+    assert blank.exit_code == 1 and "Say why" in blank.output
+    assert CliRunner().invoke(main, ["issuers", "rotate-keys", "nope"]).exit_code == 1
+    listed = CliRunner().invoke(main, ["issuers", "list"])
+    assert listed.exit_code == 0 and "keys: 2 current, 0 retired" in listed.output
