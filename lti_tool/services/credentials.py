@@ -109,6 +109,8 @@ class CredentialService:
         self._default_issuer_name = default_issuer_name
         self._salt = salt
         self.on_issued: list[Callable[[IssuedCredential], None]] = []
+        self.on_revoked: list[Callable[[UnitOfWork, IssuedCredential], None]] = []
+        """Run inside the revocation's transaction (delivery targets add their outbox rows)."""
 
     # -- issuing ------------------------------------------------------------------------------
 
@@ -409,5 +411,7 @@ class CredentialService:
             uow.credentials.save_revocation(revoked)
             record(uow, now, actor.person_id, ENTITY, credential.id, "revoke", "issued",
                    "revoked", reason)  # fmt: skip
+            for hook in self.on_revoked:
+                hook(uow, revoked)
             uow.commit()
             return revoked

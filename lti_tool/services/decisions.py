@@ -6,7 +6,9 @@ transaction, so a crash can never leave one without the other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from lti_tool.domain.catalog import CredentialDefinition
 from lti_tool.domain.errors import PermissionDeniedError, ValidationError
@@ -26,7 +28,7 @@ from lti_tool.domain.model import (
 )
 from lti_tool.domain.review import final_recommendation
 from lti_tool.domain.roles import Role
-from lti_tool.ports import Clock, UnitOfWorkFactory
+from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import Actor, Page, ReviewPolicy, move, page_bounds, record
 
 AWARDED_TOPIC = "credential.awarded"
@@ -36,6 +38,23 @@ OUTCOME_ACTIONS = {
     DecisionOutcome.DENY: Action.DENY,
 }
 OUTCOME_FOR_RECOMMENDATION = {"award": DecisionOutcome.AWARD, "resubmit": DecisionOutcome.RETURN}
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a decision just did, handed to :attr:`DecisionService.on_decided` hooks."""
+
+    submission: Submission
+    credential: CredentialVersion
+    decision: Decision
+    award: Award | None
+    """Set when the outcome is an award."""
+    actor_id: str
+    at: datetime
+
+
+DecisionHook = Callable[[UnitOfWork, Decided], None]
+"""Runs inside the decision's transaction: outbox rows it adds commit (or roll back) with it."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,8 @@ class DecisionService:
         self._uow = uow_factory
         self._clock = clock
         self._policy = policy
+        self.on_decided: list[DecisionHook] = []
+        """Credit lines, stipend requests, grade passback and deliveries hook in here."""
 
     def queue(self, actor: Actor, page: int = 1, per_page: int = 25) -> Page[DecisionRow]:
         actor.require(Role.ISSUER)
@@ -215,6 +236,11 @@ class DecisionService:
                     "awarded",
                     credential.slug,
                 )
+            else:
+                award = None
+            decided = Decided(submission, credential, decision, award, actor.person_id, now)
+            for hook in self.on_decided:
+                hook(uow, decided)
             uow.commit()
             return decision
 
