@@ -86,8 +86,10 @@ class CanvasApi:
 
     def user_pages(self, course_id: str) -> Iterator[list[CanvasUser]]:
         """``GET /api/v1/courses/:course_id/users`` with emails and enrollments, page by page."""
-        params = {"include[]": ["email", "enrollments"],
-                  "enrollment_state[]": ["active", "invited", "completed", "inactive"]}  # fmt: skip
+        params = {
+            "include[]": ["email", "enrollments"],
+            "enrollment_state[]": ["active", "invited", "completed", "inactive"],
+        }
         return cast(
             Iterator[list[CanvasUser]],
             self.client.pages(f"/api/v1/courses/{course_id}/users", params),

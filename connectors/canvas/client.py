@@ -189,9 +189,15 @@ class CanvasClient:
             try:
                 self.requests_sent += 1
                 response = self.session.request(
-                    method, url, params=params, data=data, headers=headers,
-                    timeout=self.timeout, stream=stream, allow_redirects=not authorized,
-                )  # fmt: skip
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=stream,
+                    allow_redirects=not authorized,
+                )
             except (requests.Timeout, requests.ConnectionError) as error:
                 failure = RetriableError(f"{method} {_safe(url)}: {type(error).__name__}")
             else:
@@ -212,15 +218,14 @@ class CanvasClient:
                         continue
                     raise CanvasAuthError(
                         f"{method} {_safe(url)}: Canvas refused the token and it cannot be "
-                        "refreshed; authorise again.", 401,
-                    )  # fmt: skip
+                        "refreshed; authorise again.",
+                        401,
+                    )
                 failure = self._classify(method, url, response)
             if attempt >= self.max_attempts:
                 raise failure
-            wait = failure.retry_after
-            if wait is None:
-                wait = self.backoff * 2 ** (attempt - 1)
-            self.sleep(min(wait, self.max_wait))
+            backoff = self.backoff * 2 ** (attempt - 1)
+            self.sleep(min(failure.retry_after or backoff, self.max_wait))
 
     def _classify(self, method: str, url: str, response: requests.Response) -> RetriableError:
         status = response.status_code

@@ -44,8 +44,12 @@ def translated() -> Iterator[None]:
 
 
 def _info(item: CanvasFile) -> CanvasFileInfo:
-    return CanvasFileInfo(str(item["id"]), str(item.get("display_name") or item.get("filename")),
-                          int(item.get("size") or 0), item.get("content_type"))  # fmt: skip
+    return CanvasFileInfo(
+        str(item["id"]),
+        str(item.get("display_name") or item.get("filename")),
+        int(item.get("size") or 0),
+        item.get("content_type"),
+    )
 
 
 class CanvasConnector:
@@ -68,9 +72,11 @@ class CanvasConnector:
         return CanvasOAuth(connection.base_url, connection.client_id, connection.client_secret)
 
     def api(self, connection: CanvasConnection, auth: CanvasAuth) -> CanvasApi:
-        extra = {"sleep": self._sleep} if self._sleep else {}
-        client = CanvasClient(connection.base_url, auth, session=self.session,
-                              throttle=self._throttle(), **extra)  # type: ignore[arg-type]  # fmt: skip
+        client = CanvasClient(
+            connection.base_url, auth, session=self.session, throttle=self._throttle()
+        )
+        if self._sleep is not None:
+            client.sleep = self._sleep
         return CanvasApi(client)
 
     def _account(self, connection: CanvasConnection) -> CanvasApi:
@@ -85,12 +91,15 @@ class CanvasConnector:
         self, connection: CanvasConnection, token: CanvasToken, save: TokenSaver
     ) -> CanvasApi:
         def saved(new: Token) -> None:
-            save(CanvasToken(new.access_token, new.refresh_token, new.expires_at,
-                             new.canvas_user_id))  # fmt: skip
+            save(
+                CanvasToken(new.access_token, new.refresh_token, new.expires_at, new.canvas_user_id)
+            )
 
-        grant = UserGrant(self.oauth(connection),
-                          Token(token.access_token, token.refresh_token, token.expires_at,
-                                token.canvas_user_id), saved)  # fmt: skip
+        grant = UserGrant(
+            self.oauth(connection),
+            Token(token.access_token, token.refresh_token, token.expires_at, token.canvas_user_id),
+            saved,
+        )
         return self.api(connection, grant)
 
     def authorize_url(self, connection: CanvasConnection, redirect_uri: str, state: str) -> str:
@@ -99,8 +108,9 @@ class CanvasConnector:
     def exchange(self, connection: CanvasConnection, code: str, redirect_uri: str) -> CanvasToken:
         with translated():
             token = self.oauth(connection).exchange(code, redirect_uri)
-        return CanvasToken(token.access_token, token.refresh_token, token.expires_at,
-                           token.canvas_user_id)  # fmt: skip
+        return CanvasToken(
+            token.access_token, token.refresh_token, token.expires_at, token.canvas_user_id
+        )
 
     def course_source(
         self, connection: CanvasConnection, course_id: str, subjects: Mapping[str, str]
@@ -108,9 +118,13 @@ class CanvasConnector:
         return CanvasCourseSource(self._account(connection), course_id, subjects)
 
     def files(
-        self, connection: CanvasConnection, token: CanvasToken, save: TokenSaver, kind: str,
+        self,
+        connection: CanvasConnection,
+        token: CanvasToken,
+        save: TokenSaver,
+        kind: str,
         where: str | None,
-    ) -> list[CanvasFileInfo]:  # fmt: skip
+    ) -> list[CanvasFileInfo]:
         api = self._user(connection, token, save)
         with translated():
             if kind == "user_files":

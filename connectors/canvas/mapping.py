@@ -29,8 +29,12 @@ ACTIVE_STATES = frozenset({"active", "invited", "creation_pending"})
 
 def header(entity: Entity) -> list[str]:
     """The OneRoster 1.1 columns the rows below follow."""
-    return ["sourcedId", "status", "dateLastModified",
-            *(spec.header for spec in fields_for(entity, VERSION))]  # fmt: skip
+    return [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        *(spec.header for spec in fields_for(entity, VERSION)),
+    ]
 
 
 def org_id(account_id: Any) -> str:
@@ -49,8 +53,9 @@ def user_id(user: Mapping[str, Any]) -> str:
     return str(user.get("sis_user_id") or f"canvas-user-{user['id']}")
 
 
-def _row(entity: Entity, values: Mapping[str, str], modified: str,
-         status: str = "active") -> list[str]:  # fmt: skip
+def _row(
+    entity: Entity, values: Mapping[str, str], modified: str, status: str = "active"
+) -> list[str]:
     cells = {"sourcedId": values["sourcedId"], "status": status, "dateLastModified": modified}
     cells.update(values)
     return [cells.get(name, "") for name in header(entity)]
@@ -58,30 +63,47 @@ def _row(entity: Entity, values: Mapping[str, str], modified: str,
 
 def org_row(course: Mapping[str, Any], stamp: str) -> list[str]:
     account = course.get("account_id", "root")
-    return _row(Entity.ORGS, {"sourcedId": org_id(account), "name": f"Canvas account {account}",
-                              "type": "district"}, stamp)  # fmt: skip
+    return _row(
+        Entity.ORGS,
+        {"sourcedId": org_id(account), "name": f"Canvas account {account}", "type": "district"},
+        stamp,
+    )
 
 
 def course_row(course: Mapping[str, Any], stamp: str) -> list[str]:
-    return _row(Entity.COURSES, {
-        "sourcedId": course_id(course), "title": str(course.get("name") or course["id"]),
-        "courseCode": str(course.get("course_code") or ""),
-        "orgSourcedId": org_id(course.get("account_id", "root")),
-    }, stamp)  # fmt: skip
+    return _row(
+        Entity.COURSES,
+        {
+            "sourcedId": course_id(course),
+            "title": str(course.get("name") or course["id"]),
+            "courseCode": str(course.get("course_code") or ""),
+            "orgSourcedId": org_id(course.get("account_id", "root")),
+        },
+        stamp,
+    )
 
 
 def section_row(course: Mapping[str, Any], section: Mapping[str, Any], stamp: str) -> list[str]:
-    return _row(Entity.CLASSES, {
-        "sourcedId": section_id(section), "title": str(section.get("name") or section["id"]),
-        "courseSourcedId": course_id(course), "classCode": str(section["id"]),
-        "classType": "scheduled", "schoolSourcedId": org_id(course.get("account_id", "root")),
-        "termSourcedIds": f"canvas-term-{course.get('enrollment_term_id', 'default')}",
-    }, stamp)  # fmt: skip
+    return _row(
+        Entity.CLASSES,
+        {
+            "sourcedId": section_id(section),
+            "title": str(section.get("name") or section["id"]),
+            "courseSourcedId": course_id(course),
+            "classCode": str(section["id"]),
+            "classType": "scheduled",
+            "schoolSourcedId": org_id(course.get("account_id", "root")),
+            "termSourcedIds": f"canvas-term-{course.get('enrollment_term_id', 'default')}",
+        },
+        stamp,
+    )
 
 
 def user_role(user: Mapping[str, Any]) -> str:
-    roles = {ENROLLMENT_ROLES.get(str(item.get("type")), "student")
-             for item in user.get("enrollments") or []}  # fmt: skip
+    roles = {
+        ENROLLMENT_ROLES.get(str(item.get("type")), "student")
+        for item in user.get("enrollments") or []
+    }
     return next((role for role in USER_ROLE_ORDER if role in roles), "student")
 
 
@@ -108,13 +130,22 @@ def user_row(
     subject = lti_subjects.get(str(user["id"]))
     if subject:
         ids.append(f"{{LTI:{subject}}}")
-    return _row(Entity.USERS, {
-        "sourcedId": user_id(user), "enabledUser": "true",
-        "orgSourcedIds": org_id(course.get("account_id", "root")), "role": user_role(user),
-        "username": str(user.get("login_id") or user.get("email") or user["id"]),
-        "userIds": ",".join(ids), "givenName": given, "familyName": family,
-        "identifier": str(user.get("sis_user_id") or ""), "email": str(user.get("email") or ""),
-    }, stamp)  # fmt: skip
+    return _row(
+        Entity.USERS,
+        {
+            "sourcedId": user_id(user),
+            "enabledUser": "true",
+            "orgSourcedIds": org_id(course.get("account_id", "root")),
+            "role": user_role(user),
+            "username": str(user.get("login_id") or user.get("email") or user["id"]),
+            "userIds": ",".join(ids),
+            "givenName": given,
+            "familyName": family,
+            "identifier": str(user.get("sis_user_id") or ""),
+            "email": str(user.get("email") or ""),
+        },
+        stamp,
+    )
 
 
 def enrollment_rows(
@@ -128,14 +159,21 @@ def enrollment_rows(
         if section is None:
             continue
         state = str(item.get("enrollment_state") or "active")
-        rows.append(_row(Entity.ENROLLMENTS, {
-            "sourcedId": f"canvas-enrollment-{item['id']}", "classSourcedId": section,
-            "schoolSourcedId": org_id(course.get("account_id", "root")),
-            "userSourcedId": user_id(user),
-            "role": ENROLLMENT_ROLES.get(str(item.get("type")), "student"),
-            "primary": "false",
-        }, _timestamp(str(item.get("updated_at") or "")) or stamp,
-           "active" if state in ACTIVE_STATES else "tobedeleted"))  # fmt: skip
+        rows.append(
+            _row(
+                Entity.ENROLLMENTS,
+                {
+                    "sourcedId": f"canvas-enrollment-{item['id']}",
+                    "classSourcedId": section,
+                    "schoolSourcedId": org_id(course.get("account_id", "root")),
+                    "userSourcedId": user_id(user),
+                    "role": ENROLLMENT_ROLES.get(str(item.get("type")), "student"),
+                    "primary": "false",
+                },
+                _timestamp(str(item.get("updated_at") or "")) or stamp,
+                "active" if state in ACTIVE_STATES else "tobedeleted",
+            )
+        )
     return rows
 
 

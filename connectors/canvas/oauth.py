@@ -18,7 +18,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from connectors.http import AuthError
 
 AUTHORIZE_PATH = "/login/oauth2/auth"
-TOKEN_PATH = "/login/oauth2/token"
+TOKEN_PATH = "/login/oauth2/token"  # noqa: S105 - a path, not a secret
 REFRESH_MARGIN = 300.0
 """Refresh this many seconds before the token expires."""
 
@@ -77,9 +77,11 @@ class CanvasOAuth:
         with self._session(redirect_uri) as session:
             try:
                 answer = session.fetch_token(
-                    self.base_url + TOKEN_PATH, code=code, grant_type="authorization_code",
+                    self.base_url + TOKEN_PATH,
+                    code=code,
+                    grant_type="authorization_code",
                     timeout=self._timeout,
-                )  # fmt: skip
+                )
             except Exception as error:  # authlib raises OAuthError or a requests error
                 raise GrantRevoked(
                     f"Canvas did not accept the authorisation ({type(error).__name__})."
@@ -91,9 +93,10 @@ class CanvasOAuth:
         with self._session() as session:
             try:
                 answer = session.refresh_token(
-                    self.base_url + TOKEN_PATH, refresh_token=refresh_token,
+                    self.base_url + TOKEN_PATH,
+                    refresh_token=refresh_token,
                     timeout=self._timeout,
-                )  # fmt: skip
+                )
             except Exception as error:
                 raise GrantRevoked(
                     f"Canvas refused to refresh the grant ({type(error).__name__})."
@@ -141,8 +144,12 @@ class UserGrant:
             raise GrantRevoked("The Canvas grant has no refresh token; authorise again.")
         token = self._oauth.refresh(self._token.refresh_token)
         if token.canvas_user_id is None:
-            token = Token(token.access_token, token.refresh_token, token.expires_at,
-                          self._token.canvas_user_id)  # fmt: skip
+            token = Token(
+                token.access_token,
+                token.refresh_token,
+                token.expires_at,
+                self._token.canvas_user_id,
+            )
         self._token = token
         self.refreshes += 1
         self._on_refresh(token)

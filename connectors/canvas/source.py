@@ -75,11 +75,14 @@ class CanvasCourseSource:
         if entity is Entity.ORGS:
             return self._feed(entity, iter([RawRow(1, mapping.org_row(course, stamp))]), "account")
         if entity is Entity.COURSES:
-            return self._feed(entity, iter([RawRow(1, mapping.course_row(course, stamp))]),
-                              "GET course")  # fmt: skip
+            return self._feed(
+                entity, iter([RawRow(1, mapping.course_row(course, stamp))]), "GET course"
+            )
         if entity is Entity.CLASSES:
-            rows = [RawRow(index, mapping.section_row(course, section, stamp))
-                    for index, section in enumerate(self._sections, 1)]  # fmt: skip
+            rows = [
+                RawRow(index, mapping.section_row(course, section, stamp))
+                for index, section in enumerate(self._sections, 1)
+            ]
             return self._feed(entity, iter(rows), "GET sections")
         if entity is Entity.USERS:
             return self._feed(entity, self._users(course), "GET users")

@@ -15,13 +15,27 @@ from lti_tool.ports_canvas import CanvasConnection, CanvasLink, CanvasToken, Evi
 
 
 def _connection(row: CanvasConnectionRow) -> CanvasConnection:
-    return CanvasConnection(row.base_url, row.client_id, row.client_secret, row.account_token,
-                            row.scope_id, row.created_at)  # fmt: skip
+    return CanvasConnection(
+        row.base_url,
+        row.client_id,
+        row.client_secret,
+        row.account_token,
+        row.scope_id,
+        row.created_at,
+    )
 
 
 def _link(row: CanvasLinkRow) -> CanvasLink:
-    return CanvasLink(row.person_id, row.credential_slug, row.base_url, row.course_id,
-                      row.assignment_id, row.canvas_user_id, row.lti_subject, row.seen_at)  # fmt: skip
+    return CanvasLink(
+        row.person_id,
+        row.credential_slug,
+        row.base_url,
+        row.course_id,
+        row.assignment_id,
+        row.canvas_user_id,
+        row.lti_subject,
+        row.seen_at,
+    )
 
 
 class SqlCanvasStore:
@@ -37,8 +51,9 @@ class SqlCanvasStore:
         with self._session() as session, session.begin():
             row = session.get(CanvasConnectionRow, connection.base_url)
             if row is None:
-                row = CanvasConnectionRow(base_url=connection.base_url,
-                                          created_at=connection.created_at)  # fmt: skip
+                row = CanvasConnectionRow(
+                    base_url=connection.base_url, created_at=connection.created_at
+                )
                 session.add(row)
             row.client_id = connection.client_id
             row.client_secret = connection.client_secret
@@ -59,8 +74,11 @@ class SqlCanvasStore:
 
     def save_grant(self, person_id: str, base_url: str, token: CanvasToken) -> None:
         with self._session() as session, session.begin():
-            row = session.scalar(select(CanvasGrantRow).where(
-                CanvasGrantRow.person_id == person_id, CanvasGrantRow.base_url == base_url))  # fmt: skip
+            row = session.scalar(
+                select(CanvasGrantRow).where(
+                    CanvasGrantRow.person_id == person_id, CanvasGrantRow.base_url == base_url
+                )
+            )
             if row is None:
                 row = CanvasGrantRow(person_id=person_id, base_url=base_url)
                 session.add(row)
@@ -71,23 +89,33 @@ class SqlCanvasStore:
 
     def grant(self, person_id: str, base_url: str) -> CanvasToken | None:
         with self._session() as session:
-            row = session.scalar(select(CanvasGrantRow).where(
-                CanvasGrantRow.person_id == person_id, CanvasGrantRow.base_url == base_url))  # fmt: skip
+            row = session.scalar(
+                select(CanvasGrantRow).where(
+                    CanvasGrantRow.person_id == person_id, CanvasGrantRow.base_url == base_url
+                )
+            )
             if row is None:
                 return None
-            return CanvasToken(row.access_token, row.refresh_token, row.expires_at,
-                               row.canvas_user_id)  # fmt: skip
+            return CanvasToken(
+                row.access_token, row.refresh_token, row.expires_at, row.canvas_user_id
+            )
 
     def drop_grant(self, person_id: str, base_url: str) -> None:
         with self._session() as session, session.begin():
-            session.execute(delete(CanvasGrantRow).where(
-                CanvasGrantRow.person_id == person_id, CanvasGrantRow.base_url == base_url))  # fmt: skip
+            session.execute(
+                delete(CanvasGrantRow).where(
+                    CanvasGrantRow.person_id == person_id, CanvasGrantRow.base_url == base_url
+                )
+            )
 
     def save_link(self, link: CanvasLink) -> None:
         with self._session() as session, session.begin():
-            row = session.scalar(select(CanvasLinkRow).where(
-                CanvasLinkRow.person_id == link.person_id,
-                CanvasLinkRow.credential_slug == link.credential_slug))  # fmt: skip
+            row = session.scalar(
+                select(CanvasLinkRow).where(
+                    CanvasLinkRow.person_id == link.person_id,
+                    CanvasLinkRow.credential_slug == link.credential_slug,
+                )
+            )
             if row is None:
                 row = CanvasLinkRow(person_id=link.person_id, credential_slug=link.credential_slug)
                 session.add(row)
@@ -100,43 +128,71 @@ class SqlCanvasStore:
 
     def link(self, person_id: str, credential_slug: str) -> CanvasLink | None:
         with self._session() as session:
-            row = session.scalar(select(CanvasLinkRow).where(
-                CanvasLinkRow.person_id == person_id,
-                CanvasLinkRow.credential_slug == credential_slug))  # fmt: skip
+            row = session.scalar(
+                select(CanvasLinkRow).where(
+                    CanvasLinkRow.person_id == person_id,
+                    CanvasLinkRow.credential_slug == credential_slug,
+                )
+            )
             return _link(row) if row else None
 
     def links_of(self, person_id: str) -> list[CanvasLink]:
         with self._session() as session:
-            rows = session.scalars(select(CanvasLinkRow).where(CanvasLinkRow.person_id == person_id)
-                                   .order_by(CanvasLinkRow.seen_at.desc()))  # fmt: skip
+            rows = session.scalars(
+                select(CanvasLinkRow)
+                .where(CanvasLinkRow.person_id == person_id)
+                .order_by(CanvasLinkRow.seen_at.desc())
+            )
             return [_link(row) for row in rows]
 
     def courses(self) -> list[tuple[str, str]]:
         with self._session() as session:
-            rows = session.execute(select(CanvasLinkRow.base_url, CanvasLinkRow.course_id)
-                                   .distinct().order_by(CanvasLinkRow.base_url,
-                                                        CanvasLinkRow.course_id))  # fmt: skip
+            rows = session.execute(
+                select(CanvasLinkRow.base_url, CanvasLinkRow.course_id)
+                .distinct()
+                .order_by(CanvasLinkRow.base_url, CanvasLinkRow.course_id)
+            )
             return [(base_url, course_id) for base_url, course_id in rows]
 
     def subjects(self, base_url: str) -> dict[str, str]:
         with self._session() as session:
-            rows = session.execute(select(CanvasLinkRow.canvas_user_id, CanvasLinkRow.lti_subject)
-                                   .where(CanvasLinkRow.base_url == base_url))  # fmt: skip
+            rows = session.execute(
+                select(CanvasLinkRow.canvas_user_id, CanvasLinkRow.lti_subject).where(
+                    CanvasLinkRow.base_url == base_url
+                )
+            )
             return {user: subject for user, subject in rows if subject}
 
     def add_origin(self, origin: EvidenceOrigin) -> None:
         with self._session() as session, session.begin():
-            session.add(CanvasEvidenceOriginRow(
-                evidence_id=origin.evidence_id, base_url=origin.base_url, kind=origin.kind,
-                canvas_file_id=origin.canvas_file_id, location=origin.location,
-                imported_at=origin.imported_at))  # fmt: skip
+            session.add(
+                CanvasEvidenceOriginRow(
+                    evidence_id=origin.evidence_id,
+                    base_url=origin.base_url,
+                    kind=origin.kind,
+                    canvas_file_id=origin.canvas_file_id,
+                    location=origin.location,
+                    imported_at=origin.imported_at,
+                )
+            )
 
     def origins(self, evidence_ids: list[str]) -> dict[str, EvidenceOrigin]:
         if not evidence_ids:
             return {}
         with self._session() as session:
-            rows = session.scalars(select(CanvasEvidenceOriginRow).where(
-                CanvasEvidenceOriginRow.evidence_id.in_(evidence_ids)))  # fmt: skip
-            return {row.evidence_id: EvidenceOrigin(row.evidence_id, row.base_url, row.kind,
-                                                    row.canvas_file_id, row.location,
-                                                    row.imported_at) for row in rows}  # fmt: skip
+            rows = session.scalars(
+                select(CanvasEvidenceOriginRow).where(
+                    CanvasEvidenceOriginRow.evidence_id.in_(evidence_ids)
+                )
+            )
+            return {
+                row.evidence_id: EvidenceOrigin(
+                    row.evidence_id,
+                    row.base_url,
+                    row.kind,
+                    row.canvas_file_id,
+                    row.location,
+                    row.imported_at,
+                )
+                for row in rows
+            }
