@@ -62,7 +62,8 @@ class CanvasConnector:
         throttle: Callable[[], Throttle] = Throttle,
     ) -> None:
         self.session = session or requests.Session()
-        self._sleep = sleep
+        self.sleep = sleep
+        """How clients wait between retries (``None``: really sleep); tests record instead."""
         self._throttle = throttle
 
     def close(self) -> None:
@@ -75,8 +76,8 @@ class CanvasConnector:
         client = CanvasClient(
             connection.base_url, auth, session=self.session, throttle=self._throttle()
         )
-        if self._sleep is not None:
-            client.sleep = self._sleep
+        if self.sleep is not None:
+            client.sleep = self.sleep
         return CanvasApi(client)
 
     def _account(self, connection: CanvasConnection) -> CanvasApi:
