@@ -53,8 +53,8 @@ def launch(container: Container, canvas: FakeCanvas, person: str, slug: str | No
 
 def test_secrets_are_stored_encrypted(container: Container, scope: str) -> None:
     with container.engine.connect() as connection:
-        row = connection.execute(text("SELECT client_secret, account_token FROM canvas_connections"))
-        secret, token = row.one()
+        query = text("SELECT client_secret, account_token FROM canvas_connections")
+        secret, token = connection.execute(query).one()
     assert CLIENT_SECRET not in secret and ACCOUNT_TOKEN not in token
     plain = container.canvas.plain(None)
     assert (plain.client_secret, plain.account_token) == (CLIENT_SECRET, ACCOUNT_TOKEN)
@@ -218,3 +218,28 @@ def test_teacher_picks_evidence_from_canvas(
     with client.session_transaction() as session:
         messages = " ".join(text for _, text in session.get("_flashes", []))
     assert "Connect your Canvas account again" in messages
+
+
+def test_admin_connects_canvas_in_the_admin_pages(
+    client: FlaskClient, container: Container, canvas: FakeCanvas, district: District
+) -> None:
+    from tests.web.http import post, sign_in
+
+    organization = container.people.organization_by_slug("lakeside")
+    assert organization is not None
+    form = {"base_url": canvas.base_url, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+            "account_token": ACCOUNT_TOKEN, "scope_id": organization.id}  # fmt: skip
+    sign_in(client, district.teacher)
+    assert client.get("/admin/canvas").status_code == 403
+    assert post(client, "/admin/canvas", **form).status_code == 403
+    sign_in(client, district.admin)
+    assert client.post("/admin/canvas", data=form).status_code == 400  # no CSRF token
+    bad = post(client, "/admin/canvas", **{**form, "client_id": "not-digits"})
+    assert bad.status_code == 422
+    assert CLIENT_SECRET not in bad.get_data(as_text=True)  # never sent back
+    done = post(client, "/admin/canvas", **form)
+    assert done.status_code == 302
+    page = client.get("/admin/canvas").get_data(as_text=True)
+    assert canvas.base_url in page and "stored (encrypted)" in page
+    assert CLIENT_SECRET not in page and ACCOUNT_TOKEN not in page
+    assert container.canvas.plain(canvas.base_url).account_token == ACCOUNT_TOKEN
