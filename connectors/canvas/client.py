@@ -79,9 +79,15 @@ class CanvasAuthError(AuthError):
 class Throttle:
     """Pauses before the bucket runs dry.
 
+    Below ``low_water`` the client spaces its requests by ``cost / leak`` (the rate the bucket
+    drains, which is the rate Canvas allows), and wider the emptier the bucket gets, so the
+    remainder settles near ``low_water`` instead of reaching zero. Canvas does not promise a
+    leak rate: it is measured from how ``X-Rate-Limit-Remaining`` recovers while the bucket is
+    busy, starting from ``leak_per_second``.
+
     Args:
         low_water: below this remainder the client waits before its next request.
-        leak_per_second: how fast Canvas drains the bucket (about 10 units a second).
+        leak_per_second: first guess of how fast Canvas drains the bucket.
     """
 
     low_water: float = 300.0
@@ -90,18 +96,44 @@ class Throttle:
     cost: float = 1.0
     waited: float = 0.0
     """Seconds spent waiting on the throttle so far (reported by the benchmark)."""
+    _anchor: tuple[float, float, float] | None = None
+    """(time, remainder, costs since) of the last leak measurement's start."""
+    _highest: float = 0.0
+    """The largest remainder seen: the bucket's capacity, as far as we know."""
 
-    def observe(self, headers: Mapping[str, str]) -> None:
+    def observe(self, headers: Mapping[str, str], now: float | None = None) -> None:
         remaining = _number(headers.get("X-Rate-Limit-Remaining"))
         cost = _number(headers.get("X-Request-Cost"))
-        if remaining is not None:
-            self.remaining = remaining
         if cost is not None:
             self.cost = max(cost, 0.001)
+        if remaining is None:
+            return
+        self.remaining = remaining
+        self._measure(remaining, time.monotonic() if now is None else now)
+
+    def _measure(self, remaining: float, now: float) -> None:
+        """Leak = (remainder gained + costs charged) / time, over spans where the bucket was
+        never empty (an empty bucket does not leak, so it would hide the rate)."""
+        self._highest = max(self._highest, remaining)
+        if remaining >= self._highest - self.cost:
+            self._anchor = None
+            return
+        if self._anchor is None:
+            self._anchor = (now, remaining, 0.0)
+            return
+        since, before, costs = self._anchor
+        costs += self.cost
+        if now - since < 0.25:
+            self._anchor = (since, before, costs)
+            return
+        measured = (remaining - before + costs) / (now - since)
+        if measured > 0:
+            self.leak_per_second = max(0.1, 0.5 * self.leak_per_second + 0.5 * measured)
+        self._anchor = (now, remaining, 0.0)
 
     def pause(self) -> float:
         """Seconds to wait before the next request: nothing while the bucket is comfortable,
-        then enough for the bucket to drain by one request's cost, more the emptier it gets."""
+        then one request's worth of leak, more the emptier it gets."""
         if self.remaining is None or self.remaining >= self.low_water:
             return 0.0
         shortfall = (self.low_water - self.remaining) / self.low_water  # 0..1

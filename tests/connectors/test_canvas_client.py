@@ -175,3 +175,14 @@ def test_file_download_follows_the_redirect_without_the_token(canvas: FakeCanvas
     item = api.file(file_id)
     assert item["size"] == 15
     assert api.download(item).read() == b"%PDF-1.4 lesson"
+
+
+def test_throttle_measures_the_leak_rate_while_the_bucket_is_busy() -> None:
+    throttle = Throttle(low_water=300.0, leak_per_second=10.0)
+    throttle.observe({"X-Rate-Limit-Remaining": "700", "X-Request-Cost": "10"}, now=0.0)
+    remaining = 700.0
+    for step in range(1, 30):  # requests cost 10 every 0.1 s; the server drains 50 a second
+        remaining = remaining - 10 + 50 * 0.1
+        throttle.observe({"X-Rate-Limit-Remaining": str(remaining), "X-Request-Cost": "10"},
+                         now=step * 0.1)  # fmt: skip
+    assert 45 < throttle.leak_per_second < 52
