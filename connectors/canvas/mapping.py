@@ -9,6 +9,7 @@ without one gets ``canvas-user-<id>``. ``userIds`` carries ``{canvas:<id>}``, th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,14 +28,15 @@ USER_ROLE_ORDER = ("teacher", "aide", "student", "guardian")
 ACTIVE_STATES = frozenset({"active", "invited", "creation_pending"})
 
 
-def header(entity: Entity) -> list[str]:
-    """The OneRoster 1.1 columns the rows below follow."""
-    return [
+@functools.cache
+def header(entity: Entity) -> tuple[str, ...]:
+    """The OneRoster 1.1 columns the rows below follow (computed once per entity)."""
+    return (
         "sourcedId",
         "status",
         "dateLastModified",
         *(spec.header for spec in fields_for(entity, VERSION)),
-    ]
+    )
 
 
 def org_id(account_id: Any) -> str:
