@@ -243,3 +243,26 @@ def test_admin_connects_canvas_in_the_admin_pages(
     assert canvas.base_url in page and "stored (encrypted)" in page
     assert CLIENT_SECRET not in page and ACCOUNT_TOKEN not in page
     assert container.canvas.plain(canvas.base_url).account_token == ACCOUNT_TOKEN
+
+
+def test_a_comment_canvas_cannot_take_now_is_retried_later(
+    client: FlaskClient, container: Container, canvas: FakeCanvas, scope: str, district: District
+) -> None:
+    waits: list[float] = []
+    container.canvas_connector.sleep = waits.append
+    launch(container, canvas, district.teacher, SINGLE)
+    submission_id = submit_new(client, container, district.teacher, SINGLE)
+    review(client, container, district.assessor, submission_id, SINGLE, "resubmit")
+    decide(client, district.issuer, submission_id, "return")
+    canvas.faults = [("500",)] * 6  # Canvas is down for the whole delivery attempt
+    report = container.worker.drain()
+    assert report.retried == 1 and report.delivered == 0
+    with container.uow_factory() as uow:
+        [event] = uow.outbox.all(COMMENT_TOPIC)
+    assert event.delivered_at is None and "500" in (event.last_error or "")
+    assert (COURSE, ASSIGNMENT, "5000") not in canvas.comments
+    CanvasFeedback(container.canvas, container.canvas_connector, container.uow_factory).consume(
+        event
+    )  # Canvas is back: the retry posts it
+    [comment] = canvas.comments[(COURSE, ASSIGNMENT, "5000")]
+    assert "Returned for resubmission" in comment and "(resubmit)" in comment
