@@ -135,8 +135,16 @@ class CanvasGateway(Protocol):
         ...
 
     def download(
-        self, connection: CanvasConnection, token: CanvasToken, save: TokenSaver, file_id: str
-    ) -> tuple[CanvasFileInfo, IO[bytes]]: ...
+        self,
+        connection: CanvasConnection,
+        token: CanvasToken,
+        save: TokenSaver,
+        file_id: str,
+        max_bytes: int,
+    ) -> tuple[CanvasFileInfo, IO[bytes]]:
+        """The file's metadata and its bytes as a stream. Raises UploadRejectedError, before
+        any byte is fetched, when Canvas says the file is larger than ``max_bytes``."""
+        ...
 
     def post_comment(
         self, connection: CanvasConnection, link: CanvasLink, text: str, marker: str

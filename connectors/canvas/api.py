@@ -64,12 +64,6 @@ class CanvasSubmission(TypedDict):
     attachments: NotRequired[list[CanvasFile]]
 
 
-class CanvasAssignment(TypedDict):
-    id: int
-    name: str
-    course_id: int
-
-
 class CanvasApi:
     """The endpoints credbridge uses, over one :class:`CanvasClient`."""
 
@@ -102,14 +96,6 @@ class CanvasApi:
     def course_files(self, course_id: str) -> list[CanvasFile]:
         """``GET /api/v1/courses/:course_id/files``."""
         return list(self.client.items(f"/api/v1/courses/{course_id}/files"))
-
-    def my_courses(self) -> list[CanvasCourse]:
-        """``GET /api/v1/courses``: the signed-in user's courses."""
-        return list(self.client.items("/api/v1/courses"))
-
-    def assignments(self, course_id: str) -> list[CanvasAssignment]:
-        """``GET /api/v1/courses/:course_id/assignments``."""
-        return list(self.client.items(f"/api/v1/courses/{course_id}/assignments"))
 
     def my_submission(self, course_id: str, assignment_id: str) -> CanvasSubmission:
         """``GET /api/v1/courses/:course_id/assignments/:assignment_id/submissions/self``."""

@@ -283,10 +283,6 @@ class CanvasClient:
         """GET one JSON document."""
         return self.request("GET", path, params=params).json()
 
-    def post(self, path: str, data: Mapping[str, Any]) -> Any:
-        """POST a form, answer JSON."""
-        return self.request("POST", path, data=data).json()
-
     def pages(
         self, path: str, params: Mapping[str, Any] | None = None, max_pages: int = MAX_PAGES
     ) -> Iterator[list[Any]]:

@@ -14,7 +14,7 @@ from connectors.canvas.client import CanvasAuth, CanvasClient, StaticToken, Thro
 from connectors.canvas.oauth import CanvasOAuth, Token, UserGrant
 from connectors.canvas.source import CanvasCourseSource
 from connectors.http import AuthError, HttpError, RetriableError
-from lti_tool.domain.errors import DeliveryRefused, RetryLater
+from lti_tool.domain.errors import DeliveryRefused, RetryLater, UploadRejectedError
 from lti_tool.ports_canvas import (
     CanvasConnection,
     CanvasFileInfo,
@@ -139,12 +139,23 @@ class CanvasConnector:
         raise DeliveryRefused(f"Unknown Canvas file listing {kind!r}.")
 
     def download(
-        self, connection: CanvasConnection, token: CanvasToken, save: TokenSaver, file_id: str
+        self,
+        connection: CanvasConnection,
+        token: CanvasToken,
+        save: TokenSaver,
+        file_id: str,
+        max_bytes: int,
     ) -> tuple[CanvasFileInfo, IO[bytes]]:
         api = self._user(connection, token, save)
         with translated():
             item = api.file(file_id)
-            return _info(item), api.download(item)
+            info = _info(item)
+            if info.size > max_bytes:
+                raise UploadRejectedError(
+                    f"{info.name} is larger than the limit of {max_bytes // (1024 * 1024)} MB.",
+                    too_large=True,
+                )
+            return info, api.download(item)
 
     def post_comment(
         self, connection: CanvasConnection, link: CanvasLink, text: str, marker: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from lti_tool.domain.errors import UploadRejectedError, ValidationError
+from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.model import EvidenceFile
 from lti_tool.ports import Clock
 from lti_tool.ports_canvas import (
@@ -99,14 +99,10 @@ class CanvasEvidence:
         def work(
             connection: CanvasConnection, token: CanvasToken, save: TokenSaver
         ) -> EvidenceFile:
-            info, stream = self._gateway.download(connection, token, save, file_id)
+            info, stream = self._gateway.download(
+                connection, token, save, file_id, self._policy.max_upload_bytes
+            )
             try:
-                if info.size > self._policy.max_upload_bytes:
-                    raise UploadRejectedError(
-                        f"{info.name} is larger than the limit of "
-                        f"{self._policy.max_upload_bytes // (1024 * 1024)} MB.",
-                        too_large=True,
-                    )
                 evidence = self._evidence.upload(
                     actor, submission_id, section_key, requirement_key, info.name, stream
                 )

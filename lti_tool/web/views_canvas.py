@@ -74,7 +74,7 @@ def admin_connect() -> Any:
 def authorize() -> Any:
     """Send the teacher to Canvas to approve credbridge (once)."""
     state = secrets.token_urlsafe(24)
-    base_url = request.args.get("base_url") or None
+    base_url = request.args.get("base_url") or _base_url()
     session[STATE_KEY] = {"state": state, "next": _local(request.args.get("next")),
                           "base_url": base_url}  # fmt: skip
     url = container().canvas.authorize_url(current_actor(), base_url, _redirect_uri(), state)
@@ -102,6 +102,12 @@ def callback() -> Any:
 # --- evidence from Canvas ------------------------------------------------------------------
 
 
+def _base_url() -> str | None:
+    """The Canvas the teacher last launched from (``None``: the only connected one)."""
+    links = container().canvas.links_of(current_actor())
+    return links[0].base_url if links else None
+
+
 def _reauthorize(error: CanvasGrantRevoked) -> Any:
     flash(error.message, "error")
     return redirect(url_for("canvas.authorize", next=request.full_path.rstrip("?")))
@@ -114,9 +120,10 @@ def pick(submission_id: str, section_key: str, requirement_key: str) -> Any:
     c, actor = container(), current_actor()
     kind = request.args.get("kind", "user_files")
     where = request.args.get("where") or None
-    links = c.canvas.links_of(actor)
+    links = list({(link.course_id, link.assignment_id): link
+                  for link in c.canvas.links_of(actor)}.values())  # fmt: skip
     try:
-        files = c.canvas_evidence.files(actor, None, kind, where)
+        files = c.canvas_evidence.files(actor, _base_url(), kind, where)
     except CanvasGrantRevoked as error:
         return _reauthorize(error)
     return render_template(
@@ -133,7 +140,7 @@ def import_file(submission_id: str, section_key: str, requirement_key: str) -> A
     kind, where = request.form.get("kind", ""), request.form.get("where") or None
     try:
         evidence = c.canvas_evidence.import_file(
-            actor, None, submission_id, section_key, requirement_key, kind, where,
+            actor, _base_url(), submission_id, section_key, requirement_key, kind, where,
             request.form.get("file_id", ""),
         )  # fmt: skip
     except CanvasGrantRevoked as error:

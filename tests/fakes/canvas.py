@@ -101,6 +101,8 @@ class FakeCanvas:
         self.user_agents: set[str] = set()
         self.throttled = 0
         self.refreshes = 0
+        self.downloads: list[str] = []
+        """File ids whose bytes were fetched from the files host."""
         self.base_url = ""
         self._tokens: dict[str, dict[str, Any]] = {ACCOUNT_TOKEN: {"user": "1", "uses": 0}}
         self._refresh: dict[str, str] = {}
@@ -368,6 +370,7 @@ class FakeCanvas:
         content = self.file_bytes.get(file_id)
         if content is None or not request.args.get("sig"):
             return Response("not found", 404)
+        self.downloads.append(file_id)
         return Response(content, 200, content_type=self.files[file_id]["content_type"])
 
     def _paged(self, request: Request, items: list[Any], headers: dict[str, str]) -> Response:

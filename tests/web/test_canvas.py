@@ -203,6 +203,12 @@ def test_teacher_picks_evidence_from_canvas(
                            where=f"{COURSE}/{ASSIGNMENT}", file_id=course_file)  # fmt: skip
     assert from_submission.status_code == 302
     assert canvas.refreshes >= 1
+    huge = canvas.add_file("huge-" + name, content + b"\0" * (3 * 1024 * 1024), "video/mp4",
+                           owner="5000")  # fmt: skip
+    too_large = post(client, picker, kind="user_files", where="", file_id=huge)
+    assert too_large.status_code == 303
+    assert huge not in canvas.downloads  # refused on Canvas's size, before any byte came
+    assert sorted(canvas.downloads) == sorted([mine, fake, course_file])
 
     actor = container.people.actor(district.teacher)
     files = container.submissions.workspace(actor, submission_id).files_for(section.key, req.key)
