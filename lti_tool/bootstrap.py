@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from connectors.canvas.gateway import CanvasConnector
 from connectors.http import HttpClient
 from connectors.oneroster.csv_package import CsvPackage
 from connectors.oneroster.factory import OneRosterSources
@@ -19,6 +20,7 @@ from lti_tool.badges.proofs import BadgeProofs
 from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
+from lti_tool.db.repositories.canvas import SqlCanvasStore
 from lti_tool.db.repositories.roster import SqlRosterStore
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.ags import AgsClient
@@ -32,6 +34,9 @@ from lti_tool.mail import FolderMailer, SmtpMailer
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
 from lti_tool.ports_badges import Mailer
 from lti_tool.services.audit import AuditService
+from lti_tool.services.canvas import SYNC_TOPIC, CanvasService
+from lti_tool.services.canvas_evidence import CanvasEvidence
+from lti_tool.services.canvas_feedback import COMMENT_TOPIC, CanvasFeedback
 from lti_tool.services.catalog import CatalogService
 from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
@@ -108,6 +113,10 @@ class Container:
     registrar: DynamicRegistrar
     role_overrides: RoleOverrideService
     cohorts: CohortService
+    canvas: CanvasService
+    canvas_evidence: CanvasEvidence
+    canvas_connector: CanvasConnector
+    """One per process (one HTTP session); closed with the container."""
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -189,6 +198,12 @@ def build(
     linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
     roster = RosterService(roster_stores, linker, clock, roster_policy)
     roster_http = HttpClient()
+    decisions = DecisionService(uow_factory, clock, policy)
+    evidence = EvidenceService(uow_factory, clock, store, sniffer, policy)
+    canvas_store, canvas_connector = SqlCanvasStore(engine), CanvasConnector()
+    canvas = CanvasService(canvas_store, canvas_connector, box, clock, roster, uow_factory)
+    canvas_feedback = CanvasFeedback(canvas, canvas_connector, uow_factory)
+    decisions.on_decided.append(canvas_feedback.on_decided)
     return Container(
         settings=settings,
         engine=engine,
@@ -199,9 +214,9 @@ def build(
         catalog=CatalogService(uow_factory, clock),
         people=people,
         submissions=SubmissionService(uow_factory, clock, policy),
-        evidence=EvidenceService(uow_factory, clock, store, sniffer, policy),
+        evidence=evidence,
         reviews=ReviewService(uow_factory, clock, policy),
-        decisions=DecisionService(uow_factory, clock, policy),
+        decisions=decisions,
         audit=AuditService(uow_factory),
         secrets=box,
         tool_keys=tool_keys,
@@ -220,7 +235,15 @@ def build(
         verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
-        worker=OutboxWorker(uow_factory, clock, {AWARDED_TOPIC: credentials.consume_awarded}),
+        worker=OutboxWorker(
+            uow_factory,
+            clock,
+            {
+                AWARDED_TOPIC: credentials.consume_awarded,
+                COMMENT_TOPIC: canvas_feedback.consume,
+                SYNC_TOPIC: canvas.consume_sync,
+            },
+        ),
         roster=roster,
         roster_sync=RosterSyncService(
             roster_stores, roster, box, OneRosterSources(roster_http), clock
@@ -229,4 +252,9 @@ def build(
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),
         cohorts=CohortService(uow_factory, clock),
+        canvas=canvas,
+        canvas_evidence=CanvasEvidence(
+            canvas, canvas_connector, canvas_store, evidence, clock, policy
+        ),
+        canvas_connector=canvas_connector,
     )

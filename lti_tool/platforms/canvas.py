@@ -11,6 +11,7 @@ the NRPS page cap and the 422 on scores for non-students.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -42,6 +43,7 @@ CUSTOM_FIELDS: dict[str, str] = {
     "canvas_course_id": "$Canvas.course.id",
     "canvas_assignment_id": "$Canvas.assignment.id",
     "person_sourcedid": "$Person.sourcedId",
+    "canvas_api_base_url": "$Canvas.api.baseUrl",
 }
 """Custom parameters every launch carries (Canvas variable substitutions)."""
 
@@ -105,6 +107,40 @@ class CanvasBehaviour(PlatformBehaviour):
                 "submission_data": badge_url,
             }
         }
+
+
+@dataclass(frozen=True)
+class CanvasLaunchIds:
+    """The Canvas REST ids a launch carries in its custom fields."""
+
+    base_url: str | None
+    """``$Canvas.api.baseUrl``: which Canvas connection the ids belong to."""
+    course_id: str
+    assignment_id: str | None
+    """Set only when the launch came from an assignment."""
+    user_id: str
+
+
+def _substituted(custom: Mapping[str, str], key: str) -> str | None:
+    """A custom value Canvas filled in; Canvas leaves ``$Canvas...`` when it cannot (for
+    example ``$Canvas.assignment.id`` outside an assignment)."""
+    value = (custom.get(key) or "").strip()
+    return value if value and not value.startswith("$") else None
+
+
+def launch_ids(custom: Mapping[str, str]) -> CanvasLaunchIds | None:
+    """The course, assignment and user of a Canvas launch; ``None`` when it has none."""
+    course = _substituted(custom, "canvas_course_id")
+    user = _substituted(custom, "canvas_user_id")
+    if course is None or user is None:
+        return None
+    base = _substituted(custom, "canvas_api_base_url")
+    return CanvasLaunchIds(
+        base.rstrip("/") if base else None,
+        course,
+        _substituted(custom, "canvas_assignment_id"),
+        user,
+    )
 
 
 def _join(base_url: str, path: str) -> str:

@@ -23,6 +23,7 @@ from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
 from lti_tool.web.views_admin_roster import bp as admin_roster_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
 from lti_tool.web.views_badges import bp as badges_bp
+from lti_tool.web.views_canvas import bp as canvas_bp
 from lti_tool.web.views_cohort import bp as cohort_bp
 from lti_tool.web.views_credentials import bp as credentials_bp
 from lti_tool.web.views_deep_link import bp as deep_link_bp
@@ -148,5 +149,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_roster_bp)
+    app.register_blueprint(canvas_bp)
     _register_errors(app)
     return app

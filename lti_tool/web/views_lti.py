@@ -162,6 +162,11 @@ def _finish(params: dict[str, str]) -> Any:
     except LaunchRefusedError as error:
         return _refused(error)
     context = validated.context
+    # Canvas launches name their course, assignment and user: kept for roster syncs, Canvas
+    # files and feedback comments (nothing happens for launches without them).
+    container().canvas.record_launch(
+        signed_in.person_id, context.custom, context.subject, context.custom.get("credential")
+    )
     session.clear()
     session.permanent = True
     session["person_id"] = signed_in.person_id

@@ -55,6 +55,7 @@ def submission(submission_id: str) -> Any:
         ws=workspace,
         missing=missing_items(workspace) if workspace.editable else [],
         max_upload=container().settings.max_upload_bytes,
+        canvas_connected=bool(container().canvas.connections()),
     )
 
 

@@ -341,6 +341,7 @@ def test_canvas_config_custom_fields() -> None:
         "canvas_course_id": "$Canvas.course.id",
         "canvas_assignment_id": "$Canvas.assignment.id",
         "person_sourcedid": "$Person.sourcedId",
+        "canvas_api_base_url": "$Canvas.api.baseUrl",
     }
     custom["canvas_user_id"] = "changed"
     assert CUSTOM_FIELDS["canvas_user_id"] == "$Canvas.user.id"

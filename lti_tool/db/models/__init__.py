@@ -7,6 +7,12 @@ from lti_tool.db.models.badges import (
     StackAwardRow,
 )
 from lti_tool.db.models.base import Base
+from lti_tool.db.models.canvas import (
+    CanvasConnectionRow,
+    CanvasEvidenceOriginRow,
+    CanvasGrantRow,
+    CanvasLinkRow,
+)
 from lti_tool.db.models.catalog import CredentialRow, CredentialVersionRow, StackRow
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
 from lti_tool.db.models.lti import (
@@ -44,6 +50,10 @@ __all__ = [
     "AuditEntryRow",
     "AwardRow",
     "Base",
+    "CanvasConnectionRow",
+    "CanvasEvidenceOriginRow",
+    "CanvasGrantRow",
+    "CanvasLinkRow",
     "CredentialRow",
     "CredentialVersionRow",
     "DecisionRow",
