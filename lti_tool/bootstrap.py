@@ -19,6 +19,7 @@ from lti_tool.badges.proofs import BadgeProofs
 from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
+from lti_tool.db.repositories.dashboards import SqlDashboardQueries
 from lti_tool.db.repositories.roster import SqlRosterStore
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.ags import AgsClient
@@ -36,9 +37,11 @@ from lti_tool.services.catalog import CatalogService
 from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.credentials import CredentialService
+from lti_tool.services.dashboards import DashboardService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
 from lti_tool.services.evidence import EvidenceService
 from lti_tool.services.launch import LaunchService
+from lti_tool.services.organizations import OrganizationService
 from lti_tool.services.outbox import OutboxWorker
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
@@ -108,6 +111,8 @@ class Container:
     registrar: DynamicRegistrar
     role_overrides: RoleOverrideService
     cohorts: CohortService
+    dashboards: DashboardService
+    organizations: OrganizationService
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -156,6 +161,7 @@ def build(
         double_review=settings.double_review_default,
         attempt_cap=settings.default_attempt_cap,
         max_upload_bytes=settings.max_upload_bytes,
+        review_days=settings.review_days,
     )
     box = SecretBox.from_settings(settings)
     platforms = PlatformService(uow_factory, clock)
@@ -229,4 +235,6 @@ def build(
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),
         cohorts=CohortService(uow_factory, clock),
+        dashboards=DashboardService(SqlDashboardQueries(engine), clock, policy),
+        organizations=OrganizationService(uow_factory, clock),
     )

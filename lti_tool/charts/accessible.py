@@ -3,7 +3,7 @@ chart, and no inline CSS (our Content-Security-Policy forbids ``style`` attribut
 
 matplotlib writes ``style="fill: #fff; stroke: #000"`` on most elements and a ``<style>`` block
 in ``<defs>``. Both become SVG presentation attributes (``fill="#fff"``), which a CSP does not
-govern; the ``<style>`` block's two defaults live in app.css (``.chart svg``).
+govern; the ``<style>`` block's two defaults become attributes of the root, inherited by all.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def accessible_svg(svg: str, chart: ChartData) -> str:
     tag = (
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'viewBox="{viewbox.group(1) if viewbox else "0 0 518 274"}" role="img" '
+        'stroke-linejoin="round" stroke-linecap="butt" '
         f'aria-labelledby="{title_id} {desc_id}" focusable="false">'
         f'<title id="{title_id}">{escape(chart.title)}</title>'
         f'<desc id="{desc_id}">{escape(describe(chart))}</desc>'

@@ -23,7 +23,7 @@ HATCHES = ("", "//", "..", "xx", "\\\\", "--")
 MARKERS = ("o", "s", "^", "D", "v", "P")
 LINE_STYLES = ("-", "--", "-.", ":", "-", "--")
 WIDTH_INCHES = 7.2
-RC = {
+RC: dict[Any, Any] = {
     "svg.fonttype": "none",  # text stays text: searchable, scalable, read by the browser's font
     "svg.hashsalt": "credbridge",  # ids from a fixed salt: the same data gives the same bytes
     "svg.id": "chart",
