@@ -127,3 +127,18 @@ def test_dashboards_say_when_there_is_nothing_yet(client: FlaskClient, district:
     assert page.count("No data yet") == 4
     assert 'role="img"' not in page
     assert "No submission is waiting" in client.get("/admin").get_data(as_text=True)
+
+
+def test_audit_trail_filters_by_who_what_and_when(
+    client: FlaskClient, container: Container, district: District
+) -> None:
+    sign_in(client, district.admin)
+    assert post(client, "/admin/organisations", name="Hill State", kind="state").status_code == 302
+    page = client.get(f"/admin/audit?actor_id={district.admin}&entity_type=organization")
+    body = page.get_data(as_text=True)
+    assert "Hill State" in body and f'<option value="{district.admin}" selected>' in body
+    assert "Lakeside North High" not in body.split("<table")[1]  # created by the system
+    later = client.get(f"/admin/audit?actor_id={district.admin}&since=2026-03-03")
+    assert "No entries match these filters" in later.get_data(as_text=True)
+    same_day = client.get(f"/admin/audit?actor_id={district.admin}&until=2026-03-02&action=create")
+    assert "Hill State" in same_day.get_data(as_text=True)
