@@ -21,6 +21,7 @@ from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.repositories.dashboards import SqlDashboardQueries
 from lti_tool.db.repositories.roster import SqlRosterStore
+from lti_tool.db.repositories.uploads import SqlUploadSessions
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.ags import AgsClient
 from lti_tool.lti.deep_linking import DeepLinkResponder
@@ -34,6 +35,7 @@ from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFacto
 from lti_tool.ports_badges import Mailer
 from lti_tool.services.audit import AuditService
 from lti_tool.services.catalog import CatalogService
+from lti_tool.services.chunked_uploads import ChunkedUploads
 from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.credentials import CredentialService
@@ -57,6 +59,7 @@ from lti_tool.services.verification import VerificationService
 from lti_tool.settings import Settings
 from lti_tool.storage.local import LocalEvidenceStore
 from lti_tool.storage.sniffing import FiletypeSniffer
+from lti_tool.storage.spool import LocalUploadSpool
 
 
 @dataclass
@@ -113,6 +116,8 @@ class Container:
     cohorts: CohortService
     dashboards: DashboardService
     organizations: OrganizationService
+    uploads: ChunkedUploads
+    """Chunked, resumable uploads of large evidence files (spooled in ``instance/uploads``)."""
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -195,6 +200,8 @@ def build(
     linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
     roster = RosterService(roster_stores, linker, clock, roster_policy)
     roster_http = HttpClient()
+    evidence = EvidenceService(uow_factory, clock, store, sniffer, policy)
+    spool = LocalUploadSpool(settings.instance_path / "uploads")
     return Container(
         settings=settings,
         engine=engine,
@@ -205,7 +212,7 @@ def build(
         catalog=CatalogService(uow_factory, clock),
         people=people,
         submissions=SubmissionService(uow_factory, clock, policy),
-        evidence=EvidenceService(uow_factory, clock, store, sniffer, policy),
+        evidence=evidence,
         reviews=ReviewService(uow_factory, clock, policy),
         decisions=DecisionService(uow_factory, clock, policy),
         audit=AuditService(uow_factory),
@@ -237,4 +244,5 @@ def build(
         cohorts=CohortService(uow_factory, clock),
         dashboards=DashboardService(SqlDashboardQueries(engine), clock, policy),
         organizations=OrganizationService(uow_factory, clock),
+        uploads=ChunkedUploads(SqlUploadSessions(engine), spool, evidence, clock, policy),
     )

@@ -33,6 +33,7 @@ from lti_tool.web.views_jwks import bp as jwks_bp
 from lti_tool.web.views_lti import bp as lti_bp
 from lti_tool.web.views_lti_register import bp as lti_register_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
+from lti_tool.web.views_uploads import bp as uploads_bp
 from lti_tool.web.views_verify import api as verify_api_bp
 from lti_tool.web.views_verify import bp as verify_bp
 
@@ -150,5 +151,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_roster_bp)
     app.register_blueprint(admin_home_bp)
+    app.register_blueprint(uploads_bp)
     _register_errors(app)
     return app
