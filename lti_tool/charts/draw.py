@@ -14,6 +14,7 @@ from typing import Any
 from matplotlib import rc_context
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from lti_tool.domain.series import ChartData, ChartKind
 
@@ -60,6 +61,9 @@ def draw_svg(chart: ChartData) -> str:
                 label=f"{threshold.label} ({threshold.value:g})",
             )
         axes.spines[["top", "right"]].set_visible(False)
+        if not chart.percent:  # counts and whole days: no 0.2 ticks
+            value_axis = axes.xaxis if chart.kind is ChartKind.HORIZONTAL_BAR else axes.yaxis
+            value_axis.set_major_locator(MaxNLocator(integer=True))
         if len(chart.series) > 1 or chart.thresholds:
             axes.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.12), ncols=2)
         out = io.StringIO()

@@ -15,6 +15,8 @@ from playwright.sync_api import Page
 VENDOR = Path(__file__).parent / "vendor" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 WIDTHS = (800, 1280)
+PHONE = 390
+"""A phone held upright: checked for sideways scrolling, not photographed."""
 BLOCKING = ("serious", "critical")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -42,8 +44,11 @@ def horizontal_overflow(page: Page) -> int:
 
 def screenshots(page: Page, name: str) -> list[Path]:
     """Full-page screenshots at each width; the page is checked for sideways scrolling at
-    each. Leaves the viewport at the last width."""
+    each and on a phone. Leaves the viewport at the last width."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    overflow = horizontal_overflow(page)
+    assert overflow == 0, f"{name} scrolls sideways by {overflow} px on a {PHONE} px phone"
     written = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
