@@ -51,6 +51,8 @@ class ChartData:
     thresholds: tuple[Threshold, ...] = field(default=())
     percent: bool = False
     """Values are percentages (0 to 100)."""
+    empty_note: str = "No data yet: this chart fills in as educators submit and are awarded."
+    """What the page says instead of an empty chart."""
 
     @property
     def empty(self) -> bool:

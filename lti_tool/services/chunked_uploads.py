@@ -28,7 +28,8 @@ MAX_CHUNK_BYTES = 8 * 1024 * 1024
 """The largest piece one request may carry (the browser sends 4 MiB; the web app's request
 limit is set from the evidence limit, which is far above this)."""
 ABANDONED_AFTER = timedelta(days=2)
-"""An upload nobody touched for this long is removed by :meth:`ChunkedUploads.clean_up`."""
+"""An upload nobody touched for this long is removed (:meth:`ChunkedUploads.clean_up`, which
+every new upload runs first)."""
 
 
 class ChunkedUploads:
@@ -63,6 +64,7 @@ class ChunkedUploads:
         Raises:
             UploadRejectedError: the name's type is not accepted, or the size is over the limit.
         """
+        self.clean_up()
         name, _ = self._evidence.admissible(
             actor, submission_id, section_key, requirement_key, filename
         )

@@ -130,6 +130,7 @@ class DashboardService:
             ),
             kind=ChartKind.HORIZONTAL_BAR,
             thresholds=(Threshold("Promised review time", float(promised)),),
+            empty_note="No submission is waiting for review.",
         )
 
     def queue_summary(self, actor: Actor) -> QueueSummary:

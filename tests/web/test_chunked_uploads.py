@@ -107,3 +107,31 @@ def test_limits_types_and_owners(
     sign_in(client, district.teacher)
     assert call(client, "POST", f"/uploads/{session}/cancel").status_code == 204
     assert call(client, "GET", f"/uploads/{session}").status_code == 404
+
+
+def test_uploads_untouched_for_two_days_are_thrown_away(
+    client: FlaskClient, container: Container, district: District, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from lti_tool.db.repositories.uploads import SqlUploadSessions
+    from lti_tool.services.chunked_uploads import ChunkedUploads
+    from lti_tool.storage.spool import LocalUploadSpool
+    from tests.fakes.memory import FakeClock
+
+    sign_in(client, district.teacher)
+    draft = start(client, SLUG)
+    clock = FakeClock(container.clock.now())
+    spool_root = Path(container.settings.instance_path) / "uploads"
+    uploads = ChunkedUploads(
+        SqlUploadSessions(container.engine), LocalUploadSpool(spool_root), container.evidence,
+        clock, container.policy,
+    )  # fmt: skip
+    actor = container.people.actor(district.teacher)
+    old = uploads.begin(actor, draft, "practice", "lesson_recording", "old.mp4", 100)
+    assert put(client, old.id, 0, b"x" * 10).status_code == 200
+    clock.advance(timedelta(days=2, minutes=1))
+    fresh = uploads.begin(actor, draft, "practice", "lesson_recording", "new.mp4", 100)
+    assert call(client, "GET", f"/uploads/{old.id}").status_code == 404
+    assert [p.name for p in spool_root.glob("*.part")] == []
+    assert uploads.status(actor, fresh.id).received_bytes == 0
