@@ -5,14 +5,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from lti_tool.domain.errors import ConflictError, ValidationError
+from lti_tool.domain.model import EvidenceFile
 from lti_tool.domain.roles import Role
 from lti_tool.ports_uploads import UploadSession
 from lti_tool.web.auth import container, current_actor, requires
 
 bp = Blueprint("uploads", __name__)
+
+
+def uploaded(evidence: EvidenceFile) -> tuple[Response, int]:
+    """The answer to a finished upload, plain or chunked: 201 with the stored file's facts."""
+    body = {
+        "status": "uploaded",
+        "id": evidence.id,
+        "filename": evidence.filename,
+        "sha256": evidence.sha256,
+        "size_bytes": evidence.size_bytes,
+    }
+    return jsonify(body), 201
 
 
 def _state(session: UploadSession) -> dict[str, Any]:
@@ -64,16 +77,7 @@ def append(session_id: str) -> Any:
 @bp.post("/uploads/<session_id>/finish")
 @requires(Role.EDUCATOR)
 def finish(session_id: str) -> Any:
-    evidence = container().uploads.finish(current_actor(), session_id)
-    return jsonify(
-        {
-            "status": "uploaded",
-            "id": evidence.id,
-            "filename": evidence.filename,
-            "sha256": evidence.sha256,
-            "size_bytes": evidence.size_bytes,
-        }
-    ), 201
+    return uploaded(container().uploads.finish(current_actor(), session_id))
 
 
 @bp.post("/uploads/<session_id>/cancel")
