@@ -11,7 +11,6 @@ import io
 from dataclasses import dataclass
 
 from lti_tool.charts.accessible import accessible_svg, describe
-from lti_tool.charts.draw import draw_svg
 from lti_tool.domain.series import ChartData
 
 __all__ = ["RenderedChart", "describe", "render", "to_csv"]
@@ -29,6 +28,8 @@ class RenderedChart:
 
 def render(chart: ChartData) -> RenderedChart:
     """Draw ``chart`` (an empty chart gets no SVG: the page says there is no data yet)."""
+    from lti_tool.charts.draw import draw_svg  # matplotlib loads with the first chart drawn
+
     svg = "" if chart.empty else accessible_svg(draw_svg(chart), chart)
     return RenderedChart(chart, svg, chart.rows())
 

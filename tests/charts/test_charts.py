@@ -86,3 +86,12 @@ def test_csv_has_the_table_and_defuses_formulas() -> None:
     assert to_csv(data) == (
         'School,Awarded\r\n"\'=HYPERLINK(""http://x"")",2\r\n"North, High",1.5\r\nPromise,10\r\n'
     )
+
+
+def test_the_app_starts_without_loading_matplotlib() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, lti_tool.web.app, lti_tool.cli; print('matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
