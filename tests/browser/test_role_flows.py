@@ -192,6 +192,15 @@ def test_every_role_in_the_lms_iframe(browser: Browser, world: World) -> None:
 
     for path, name in TEACHER_PAGES:
         pages.check(teacher, path, name)
+    keyboard = teacher.context.new_page()
+    keyboard.goto(world.url + "/")
+    keyboard.keyboard.press("Tab")  # the first stop skips the navigation, with a visible focus
+    focused = keyboard.evaluate(
+        "() => { const e = document.activeElement, s = getComputedStyle(e);"
+        " return [e.textContent, s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
+    assert focused[0] == "Skip to main content" and focused[1] != "none" and focused[2] >= 2
+    keyboard.close()
     for path, name in ADMIN_PAGES:
         pages.check(admin, path, name)
     pages.check(teacher, "/no-such-page", "error-not-found", status=404)
