@@ -7,7 +7,7 @@ own SQL (large tables such as the audit trail) or, for lists that are small by n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -49,15 +49,16 @@ def list_page(
     *,
     sorts: Mapping[str, Callable[[T], Any]],
     searched: Callable[[T], str] | None = None,
-    filters: Mapping[str, Callable[[T], str]] | None = None,
+    filters: Mapping[str, Callable[[T], str | Collection[str]]] | None = None,
 ) -> Page[T]:
-    """Filter (exact match per filter, case-insensitive substring for the search text), sort
-    (by a known key only; the first key is the default) and cut one page of ``items``."""
+    """Filter (per filter: the item's value equals the asked one, or its set of values holds
+    it; a case-insensitive substring for the search text), sort (by a known key only; the first
+    key is the default) and cut one page of ``items``."""
     chosen = list(items)
     for name, value in query.filters.items():
         getter = (filters or {}).get(name)
         if getter is not None and value:
-            chosen = [item for item in chosen if getter(item) == value]
+            chosen = [item for item in chosen if _matches(getter(item), value)]
     if searched is not None and query.search.strip():
         needle = query.search.strip().casefold()
         chosen = [item for item in chosen if needle in searched(item).casefold()]
@@ -65,3 +66,7 @@ def list_page(
     chosen.sort(key=key, reverse=query.descending)
     page, per_page, offset = page_bounds(query.page, query.per_page)
     return Page(chosen[offset : offset + per_page], len(chosen), page, per_page)
+
+
+def _matches(found: str | Collection[str], wanted: str) -> bool:
+    return found == wanted if isinstance(found, str) else wanted in found

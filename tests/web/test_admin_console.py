@@ -143,3 +143,17 @@ def test_audit_trail_filters_by_who_what_and_when(
     assert "No entries match these filters" in later.get_data(as_text=True)
     same_day = client.get(f"/admin/audit?actor_id={district.admin}&until=2026-03-02&action=create")
     assert "Hill State" in same_day.get_data(as_text=True)
+
+
+def test_people_page_searches_filters_by_role_and_sorts(
+    client: FlaskClient, district: District
+) -> None:
+    sign_in(client, district.admin)
+    found = client.get("/admin/people?q=QUILL").get_data(as_text=True)
+    assert "Theodora Quill" in found and "Oscar Penrose" not in found and "1 in all." in found
+    assessors = client.get("/admin/people?role=assessor&sort=name&dir=desc").get_data(as_text=True)
+    names = [n for n in ("Lea Lead", "Ben Second", "Ada Assessor") if n in assessors]
+    assert names == ["Lea Lead", "Ben Second", "Ada Assessor"]
+    assert [assessors.index(n) for n in names] == sorted(assessors.index(n) for n in names)
+    assert "Theodora Quill" not in assessors
+    assert "Nobody matches" in client.get("/admin/people?q=zzz").get_data(as_text=True)
