@@ -21,7 +21,9 @@ from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.repositories.canvas import SqlCanvasStore
+from lti_tool.db.repositories.dashboards import SqlDashboardQueries
 from lti_tool.db.repositories.roster import SqlRosterStore
+from lti_tool.db.repositories.uploads import SqlUploadSessions
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.ags import AgsClient
 from lti_tool.lti.deep_linking import DeepLinkResponder
@@ -38,12 +40,15 @@ from lti_tool.services.canvas import SYNC_TOPIC, CanvasService
 from lti_tool.services.canvas_evidence import CanvasEvidence
 from lti_tool.services.canvas_feedback import COMMENT_TOPIC, CanvasFeedback
 from lti_tool.services.catalog import CatalogService
+from lti_tool.services.chunked_uploads import ChunkedUploads
 from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.credentials import CredentialService
+from lti_tool.services.dashboards import DashboardService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
 from lti_tool.services.evidence import EvidenceService
 from lti_tool.services.launch import LaunchService
+from lti_tool.services.organizations import OrganizationService
 from lti_tool.services.outbox import OutboxWorker
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
@@ -59,6 +64,7 @@ from lti_tool.services.verification import VerificationService
 from lti_tool.settings import Settings
 from lti_tool.storage.local import LocalEvidenceStore
 from lti_tool.storage.sniffing import FiletypeSniffer
+from lti_tool.storage.spool import LocalUploadSpool
 
 
 @dataclass
@@ -117,6 +123,10 @@ class Container:
     canvas_evidence: CanvasEvidence
     canvas_connector: CanvasConnector
     """One per process (one HTTP session); closed with the container."""
+    dashboards: DashboardService
+    organizations: OrganizationService
+    uploads: ChunkedUploads
+    """Chunked, resumable uploads of large evidence files (spooled in ``instance/uploads``)."""
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -165,6 +175,7 @@ def build(
         double_review=settings.double_review_default,
         attempt_cap=settings.default_attempt_cap,
         max_upload_bytes=settings.max_upload_bytes,
+        review_days=settings.review_days,
     )
     box = SecretBox.from_settings(settings)
     platforms = PlatformService(uow_factory, clock)
@@ -204,6 +215,7 @@ def build(
     canvas = CanvasService(canvas_store, canvas_connector, box, clock, roster, uow_factory)
     canvas_feedback = CanvasFeedback(canvas, canvas_connector, uow_factory)
     decisions.on_decided.append(canvas_feedback.on_decided)
+    spool = LocalUploadSpool(settings.instance_path / "uploads")
     return Container(
         settings=settings,
         engine=engine,
@@ -257,4 +269,7 @@ def build(
             canvas, canvas_connector, canvas_store, evidence, clock, policy
         ),
         canvas_connector=canvas_connector,
+        dashboards=DashboardService(SqlDashboardQueries(engine), clock, policy),
+        organizations=OrganizationService(uow_factory, clock),
+        uploads=ChunkedUploads(SqlUploadSessions(engine), spool, evidence, clock, policy),
     )

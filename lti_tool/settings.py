@@ -67,6 +67,9 @@ class Settings:
     roster_deactivation_percent: int = 10
     """A bulk roster import that would deactivate more than this share of a district's active
     users stops and asks for confirmation."""
+    review_days: int = 10
+    """The review time promised to educators, in business days (providers promise 5 to 14);
+    the review-queue dashboard measures waiting submissions against it."""
     roster_employee_id_field: str = "identifier"
     """Where the employee/state educator id comes from: identifier, userMasterIdentifier,
     userIds:<TYPE> or metadata.<name>."""
@@ -208,6 +211,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         blind_review_default=_flag(env, "CREDBRIDGE_BLIND_REVIEW", default=True),
         double_review_default=_flag(env, "CREDBRIDGE_DOUBLE_REVIEW", default=False),
         default_attempt_cap=_positive_int(env, "CREDBRIDGE_ATTEMPT_CAP", 3),
+        review_days=_positive_int(env, "CREDBRIDGE_REVIEW_DAYS", 10),
         issuer_name=env.get("CREDBRIDGE_ISSUER_NAME", "").strip() or "credbridge",
         mail=MailSettings(
             smtp_host=env.get("SMTP_HOST", "").strip() or None,

@@ -25,3 +25,15 @@ class AuditService:
                 if entry.actor_id and entry.actor_id not in names:
                     names[entry.actor_id] = uow.people.person(entry.actor_id).display_name
             return Page(entries, uow.audit.count(filters), page, per_page), names
+
+    def actors(self, actor: Actor) -> list[tuple[str, str]]:
+        """(id, name) of the people who act on others' records (assessors, issuers, admins),
+        by name: the choices of the audit trail's "who" filter."""
+        actor.require(Role.ADMIN)
+        with self._uow() as uow:
+            found = {
+                person.id: person.display_name
+                for role in (Role.ADMIN, Role.ISSUER, Role.ASSESSOR)
+                for person in uow.people.people_with_role(role)
+            }
+        return sorted(found.items(), key=lambda item: (item[1].casefold(), item[0]))

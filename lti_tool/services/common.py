@@ -44,6 +44,8 @@ class ReviewPolicy:
     double_review: bool = False
     attempt_cap: int = 3
     max_upload_bytes: int = 500 * 1024 * 1024
+    review_days: int = 10
+    """Business days within which a submitted attempt should be reviewed (the promise)."""
 
     def blind_for(self, definition: CredentialDefinition) -> bool:
         return self.blind_review if definition.blind_review is None else definition.blind_review

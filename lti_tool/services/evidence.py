@@ -10,7 +10,12 @@ from typing import IO, BinaryIO
 from lti_tool.domain.catalog import EvidenceKind
 from lti_tool.domain.errors import PermissionDeniedError, UploadRejectedError, ValidationError
 from lti_tool.domain.lifecycle import Action, SubmissionState, next_state
-from lti_tool.domain.media import content_matches_name, family_for_filename, family_for_mime
+from lti_tool.domain.media import (
+    MediaFamily,
+    content_matches_name,
+    family_for_filename,
+    family_for_mime,
+)
 from lti_tool.domain.model import EvidenceFile, Submission, new_id
 from lti_tool.domain.roles import Role
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWork, UnitOfWorkFactory
@@ -97,20 +102,19 @@ class EvidenceService:
         next_state(submission.state, Action.EDIT)
         return submission
 
-    def upload(
+    def admissible(
         self,
         actor: Actor,
         submission_id: str,
         section_key: str,
         requirement_key: str,
         filename: str,
-        stream: IO[bytes],
-    ) -> EvidenceFile:
-        """Store one uploaded file in the draft.
+    ) -> tuple[str, MediaFamily]:
+        """The cleaned name and claimed type of a file the actor may add to this requirement
+        of their draft, judged by its name (its content is checked on upload).
 
-        The bytes are streamed to storage (never held whole in memory), counted against the
-        size limit on the way, and their type is read from the content: a file whose bytes do
-        not match its name is refused. On any refusal nothing is kept and the draft is as it was.
+        Raises:
+            UploadRejectedError: the requirement does not take files of this name's type.
         """
         with self._uow() as uow:
             submission = self._editable_draft(uow, actor, submission_id)
@@ -126,6 +130,26 @@ class EvidenceService:
                 f"{name or 'This file'} is not a file type accepted for {requirement.label} "
                 f"(accepted: {accepted})."
             )
+        return name, claimed
+
+    def upload(
+        self,
+        actor: Actor,
+        submission_id: str,
+        section_key: str,
+        requirement_key: str,
+        filename: str,
+        stream: IO[bytes],
+    ) -> EvidenceFile:
+        """Store one uploaded file in the draft.
+
+        The bytes are streamed to storage (never held whole in memory), counted against the
+        size limit on the way, and their type is read from the content: a file whose bytes do
+        not match its name is refused. On any refusal nothing is kept and the draft is as it was.
+        """
+        name, claimed = self.admissible(
+            actor, submission_id, section_key, requirement_key, filename
+        )
         head = read_head(stream)
         if not head:
             raise UploadRejectedError(f"{name} is empty.")

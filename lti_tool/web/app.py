@@ -18,6 +18,7 @@ from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
 from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
+from lti_tool.web.views_admin_home import bp as admin_home_bp
 from lti_tool.web.views_admin_people import bp as admin_people_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
 from lti_tool.web.views_admin_roster import bp as admin_roster_bp
@@ -33,6 +34,7 @@ from lti_tool.web.views_jwks import bp as jwks_bp
 from lti_tool.web.views_lti import bp as lti_bp
 from lti_tool.web.views_lti_register import bp as lti_register_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
+from lti_tool.web.views_uploads import bp as uploads_bp
 from lti_tool.web.views_verify import api as verify_api_bp
 from lti_tool.web.views_verify import bp as verify_bp
 
@@ -150,5 +152,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_roster_bp)
     app.register_blueprint(canvas_bp)
+    app.register_blueprint(admin_home_bp)
+    app.register_blueprint(uploads_bp)
     _register_errors(app)
     return app

@@ -11,6 +11,7 @@ from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import Role
 from lti_tool.ports import AuditFilter
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import list_query
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -37,13 +38,13 @@ def audit() -> Any:
         since=_date("since"),
         until=until + timedelta(days=1) if until else None,
     )
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
-    entries, names = container().audit.page(current_actor(), filters, page)
+    listing = list_query()
+    entries, names = container().audit.page(current_actor(), filters, listing.page)
     query = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("admin/audit.html", page=entries, names=names, query=query)
+    actors = container().audit.actors(current_actor())
+    return render_template(
+        "admin/audit.html", page=entries, names=names, query=query, actors=actors
+    )
 
 
 @bp.get("/catalog")

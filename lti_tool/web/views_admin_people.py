@@ -8,18 +8,33 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import Role
+from lti_tool.services.listing import list_page
 from lti_tool.services.role_overrides import OverrideMode
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import list_query
 
 bp = Blueprint("admin_people", __name__, url_prefix="/admin/people")
+SORTS = ("name", "email")
+PEOPLE_LIMIT = 5000
+"""Loaded, then searched, sorted and paged here (the repository has no search yet)."""
 
 
 @bp.get("")
 @requires(Role.ADMIN)
 def index() -> Any:
-    people = container().role_overrides.people(current_actor())
+    query = list_query(("role",), sorts=SORTS)
+    people = list_page(
+        container().role_overrides.people(current_actor(), limit=PEOPLE_LIMIT),
+        query,
+        sorts={
+            "name": lambda p: (p.display_name.casefold(), p.person_id),
+            "email": lambda p: ((p.email or "").casefold(), p.person_id),
+        },
+        searched=lambda p: f"{p.display_name} {p.email or ''}",
+        filters={"role": lambda p: {role.value for role in p.effective}},
+    )
     return render_template(
-        "admin/people.html", people=people, roles=list(Role), modes=list(OverrideMode)
+        "admin/people.html", page=people, query=query, roles=list(Role), modes=list(OverrideMode)
     )
 
 

@@ -10,6 +10,7 @@ from lti_tool.domain.errors import ConflictError, DomainError, ValidationError
 from lti_tool.domain.roles import Role
 from lti_tool.services.submissions import missing_items
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.views_uploads import uploaded
 
 bp = Blueprint("teacher", __name__)
 
@@ -128,15 +129,7 @@ def upload(submission_id: str, section_key: str, requirement_key: str) -> Any:
             )
         ), 303
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(
-            {
-                "status": "uploaded",
-                "id": evidence.id,
-                "filename": evidence.filename,
-                "sha256": evidence.sha256,
-                "size_bytes": evidence.size_bytes,
-            }
-        ), 201
+        return uploaded(evidence)
     flash(f"Uploaded {evidence.filename}.", "success")
     return redirect(
         url_for("teacher.submission", submission_id=submission_id, _anchor=f"section-{section_key}")

@@ -44,6 +44,7 @@ from lti_tool.db.models.submissions import (
     SectionResponseRow,
     SubmissionRow,
 )
+from lti_tool.db.models.uploads import UploadSessionRow
 
 __all__ = [
     "ROSTER_TABLES",
@@ -76,6 +77,7 @@ __all__ = [
     "StackRow",
     "SubmissionRow",
     "ToolKeyRow",
+    "UploadSessionRow",
     "UsedNonceRow",
     "roster_bookmarks",
     "roster_match_questions",

@@ -105,6 +105,13 @@
       event.preventDefault();
       var bar = form.querySelector("progress");
       var button = form.querySelector("button[type=submit]");
+      var input = form.querySelector("input[type=file]");
+      var file = input.files && input.files[0];
+      var above = Number(form.getAttribute("data-chunked-above"));
+      if (file && form.getAttribute("data-chunked-url") && file.size > above && file.slice) {
+        chunkedUpload(form, file, bar, button);
+        return;
+      }
       var request = new XMLHttpRequest();
       request.open("POST", form.action);
       request.setRequestHeader("Accept", "application/json");
@@ -127,6 +134,94 @@
       request.send(new FormData(form));
     });
   });
+
+  // Large files go in pieces: each piece names its offset, so after a dropped connection the
+  // upload asks the server how much arrived and goes on from there (also after a reload, when
+  // the same file is chosen again). Nothing in the draft changes until the whole file is in.
+  function chunkedUpload(form, file, bar, button) {
+    var status = form.querySelector(".upload-status");
+    var chunk = Number(form.getAttribute("data-chunk-bytes")) || 4194304;
+    var session = null;
+    var delay = 1000;
+    var waiting = null;
+
+    function say(text) { status.textContent = text; }
+    function percent(done) { return Math.floor((done / file.size) * 100); }
+    function show(done) { bar.value = percent(done); }
+    function fail(message) {
+      say("");
+      alert(message + " Nothing you wrote was lost.");
+      bar.hidden = true; button.disabled = false;
+    }
+    function call(method, url, body) {
+      return fetch(url, {
+        method: method, credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token },
+        body: body ? JSON.stringify(body) : undefined,
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          return { status: response.status, data: data };
+        });
+      });
+    }
+    function retry() {
+      say("Connection lost at " + percent(session ? session.received_bytes : 0) +
+          "%. Trying again in " + Math.round(delay / 1000) + " s; keep this page open.");
+      clearTimeout(waiting);
+      waiting = setTimeout(resume, delay);
+      delay = Math.min(delay * 2, 30000);
+    }
+    function resume() {
+      clearTimeout(waiting);
+      call("GET", "/uploads/" + session.id).then(function (answer) {
+        if (answer.status !== 200) { fail(answer.data.message || answer.data.detail || "The upload was lost."); return; }
+        session = answer.data; delay = 1000; send();
+      }, retry);
+    }
+    function send() {
+      var offset = session.received_bytes;
+      show(offset);
+      if (offset >= file.size) { finish(); return; }
+      say("Uploading " + file.name + ": " + percent(offset) + "%");
+      var request = new XMLHttpRequest();
+      request.open("PUT", "/uploads/" + session.id + "?offset=" + offset);
+      request.setRequestHeader("Accept", "application/json");
+      request.setRequestHeader("Content-Type", "application/octet-stream");
+      request.setRequestHeader("X-CSRFToken", token);
+      request.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { show(offset + e.loaded); }
+      });
+      request.addEventListener("load", function () {
+        var data = {};
+        try { data = JSON.parse(request.responseText); } catch (e) {}
+        if (request.status === 200 || request.status === 409) {
+          if (typeof data.received_bytes === "number") { session = data; }
+          delay = 1000; send(); return;
+        }
+        if (request.status >= 500 || request.status === 0) { retry(); return; }
+        fail(data.message || data.detail || "The upload was refused.");
+      });
+      request.addEventListener("error", retry);
+      request.send(file.slice(offset, Math.min(offset + chunk, file.size)));
+    }
+    function finish() {
+      say("Checking " + file.name + "…");
+      call("POST", "/uploads/" + session.id + "/finish").then(function (answer) {
+        if (answer.status === 201) { window.location.reload(); return; }
+        if (answer.status >= 500) { retry(); return; }
+        fail(answer.data.message || answer.data.detail || "The upload was refused.");
+      }, retry);
+    }
+    window.addEventListener("online", function () { if (session && waiting) { resume(); } });
+    bar.hidden = false; button.disabled = true; bar.value = 0;
+    say("Starting the upload of " + file.name + "…");
+    call("POST", form.getAttribute("data-chunked-url"), { filename: file.name, size: file.size }).then(function (answer) {
+      if (answer.status !== 201) { fail(answer.data.message || answer.data.detail || "The upload was refused."); return; }
+      session = answer.data;
+      if (session.received_bytes > 0) { say("Resuming " + file.name + " at " + percent(session.received_bytes) + "%"); }
+      send();
+    }, function () { fail("The connection dropped before the upload started; try again."); });
+  }
 
   // Deep-linking answers go back to the LMS on their own; the button stays for no-script use.
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) { form.submit(); });

@@ -1,0 +1,67 @@
+"""Read-only queries behind the dashboards (``ports_dashboards.DashboardQueries``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine, and_, select
+from sqlalchemy.orm import Session
+
+from lti_tool.db.models import (
+    AwardRow,
+    CredentialVersionRow,
+    DecisionRow,
+    OrganizationRow,
+    PersonRow,
+    SubmissionRow,
+)
+from lti_tool.domain.roles import OrganizationKind
+from lti_tool.ports_dashboards import AwardFact, FirstAttemptFact, WaitingFact
+
+_VERSION = CredentialVersionRow.id == SubmissionRow.credential_version_id
+
+
+class SqlDashboardQueries:
+    """Each method runs in its own short read-only session on ``engine``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def awards(self, since: datetime) -> list[AwardFact]:
+        school = and_(
+            OrganizationRow.id == PersonRow.organization_id,
+            OrganizationRow.kind == OrganizationKind.SCHOOL.value,
+        )
+        query = (
+            select(AwardRow.awarded_at, OrganizationRow.name)
+            .join(PersonRow, PersonRow.id == AwardRow.person_id)
+            .outerjoin(OrganizationRow, school)
+            .where(AwardRow.awarded_at >= since)
+            .order_by(AwardRow.awarded_at)
+        )
+        with Session(self._engine) as session:
+            return [AwardFact(at, name) for at, name in session.execute(query)]
+
+    def waiting(self, states: Sequence[str]) -> list[WaitingFact]:
+        query = (
+            select(CredentialVersionRow.title, SubmissionRow.submitted_at)
+            .join(
+                CredentialVersionRow, CredentialVersionRow.id == SubmissionRow.credential_version_id
+            )
+            .where(SubmissionRow.state.in_(list(states)), SubmissionRow.submitted_at.is_not(None))
+        )
+        with Session(self._engine) as session:
+            return [WaitingFact(title, at) for title, at in session.execute(query) if at]
+
+    def first_attempts(self, since: datetime) -> list[FirstAttemptFact]:
+        query = (
+            select(CredentialVersionRow.title, DecisionRow.outcome)
+            .join(SubmissionRow, SubmissionRow.id == DecisionRow.submission_id)
+            .join(
+                CredentialVersionRow, CredentialVersionRow.id == SubmissionRow.credential_version_id
+            )
+            .where(DecisionRow.attempt_number == 1, DecisionRow.decided_at >= since)
+        )
+        with Session(self._engine) as session:
+            return [FirstAttemptFact(title, outcome) for title, outcome in session.execute(query)]
