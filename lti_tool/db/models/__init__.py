@@ -8,6 +8,14 @@ from lti_tool.db.models.badges import (
 )
 from lti_tool.db.models.base import Base
 from lti_tool.db.models.catalog import CredentialRow, CredentialVersionRow, StackRow
+from lti_tool.db.models.credit import (
+    CreditLineRow,
+    CreditOverrideRow,
+    CreditSettingsRow,
+    StipendBudgetRow,
+    StipendEntryRow,
+    StipendRow,
+)
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
 from lti_tool.db.models.lti import (
     DeploymentRow,
@@ -46,6 +54,9 @@ __all__ = [
     "Base",
     "CredentialRow",
     "CredentialVersionRow",
+    "CreditLineRow",
+    "CreditOverrideRow",
+    "CreditSettingsRow",
     "DecisionRow",
     "DeploymentRow",
     "EvidenceFileRow",
@@ -64,6 +75,9 @@ __all__ = [
     "SectionResponseRow",
     "StackAwardRow",
     "StackRow",
+    "StipendBudgetRow",
+    "StipendEntryRow",
+    "StipendRow",
     "SubmissionRow",
     "ToolKeyRow",
     "UsedNonceRow",

@@ -1,0 +1,309 @@
+"""Credit settings, overrides, credit lines and the stipend ledger over SQLAlchemy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from lti_tool.db.models import (
+    CreditLineRow,
+    CreditOverrideRow,
+    CreditSettingsRow,
+    OrganizationRow,
+    PersonRow,
+    StipendBudgetRow,
+    StipendEntryRow,
+    StipendRow,
+)
+from lti_tool.domain.credit_lines import CreditLine
+from lti_tool.domain.errors import NotFoundError
+from lti_tool.domain.model import Person
+from lti_tool.domain.stipends import Stipend, StipendEntry, StipendState
+from lti_tool.ports_credit import CreditSettings, DistrictOverride, LedgerRow, StoredLine
+
+
+def _settings(row: CreditSettingsRow) -> CreditSettings:
+    return CreditSettings(
+        row.organization_id, row.jurisdiction, row.cycle_anchor, row.currency, row.payroll_template
+    )
+
+
+def _override(row: CreditOverrideRow) -> DistrictOverride:
+    return DistrictOverride(
+        organization_id=row.organization_id,
+        target_kind=row.target_kind,
+        target_slug=row.target_slug,
+        credit_amount=row.credit_amount,
+        credit_unit=row.credit_unit,
+        category=row.category,
+        stipend_amount=row.stipend_amount,
+        funding_source=row.funding_source,
+        version=row.version,
+        set_by=row.set_by,
+        set_at=row.set_at,
+    )
+
+
+def _line(row: CreditLineRow) -> StoredLine:
+    line = CreditLine(
+        award_id=row.award_id,
+        amount=row.amount,
+        unit=row.unit,
+        jurisdiction=row.jurisdiction,
+        category=row.category,
+        rule_version=row.rule_version,
+        clock_hours=row.clock_hours,
+    )
+    return StoredLine(row.id, line, row.person_id, row.earned_on, row.created_at, row.superseded_at)
+
+
+class SqlCreditRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def settings(self, organization_id: str) -> CreditSettings | None:
+        row = self._session.get(CreditSettingsRow, organization_id)
+        return None if row is None else _settings(row)
+
+    def put_settings(self, settings: CreditSettings) -> None:
+        row = self._session.get(CreditSettingsRow, settings.organization_id)
+        if row is None:
+            row = CreditSettingsRow(organization_id=settings.organization_id)
+            self._session.add(row)
+        row.jurisdiction = settings.jurisdiction
+        row.cycle_anchor = settings.cycle_anchor
+        row.currency = settings.currency
+        row.payroll_template = settings.payroll_template
+        self._session.flush()
+
+    def all_settings(self) -> list[CreditSettings]:
+        rows = self._session.scalars(select(CreditSettingsRow))
+        return [_settings(row) for row in rows]
+
+    def overrides(self, organization_id: str) -> list[DistrictOverride]:
+        rows = self._session.scalars(
+            select(CreditOverrideRow)
+            .where(CreditOverrideRow.organization_id == organization_id)
+            .order_by(CreditOverrideRow.target_kind, CreditOverrideRow.target_slug)
+        )
+        return [_override(row) for row in rows]
+
+    def _override_row(self, organization_id: str, kind: str, slug: str) -> CreditOverrideRow | None:
+        return self._session.scalar(
+            select(CreditOverrideRow).where(
+                CreditOverrideRow.organization_id == organization_id,
+                CreditOverrideRow.target_kind == kind,
+                CreditOverrideRow.target_slug == slug,
+            )
+        )
+
+    def override(self, organization_id: str, kind: str, slug: str) -> DistrictOverride | None:
+        row = self._override_row(organization_id, kind, slug)
+        return None if row is None else _override(row)
+
+    def put_override(self, override: DistrictOverride) -> None:
+        row = self._override_row(
+            override.organization_id, override.target_kind, override.target_slug
+        )
+        if row is None:
+            row = CreditOverrideRow(
+                organization_id=override.organization_id,
+                target_kind=override.target_kind,
+                target_slug=override.target_slug,
+            )
+            self._session.add(row)
+        row.credit_amount = override.credit_amount
+        row.credit_unit = override.credit_unit
+        row.category = override.category
+        row.stipend_amount = override.stipend_amount
+        row.funding_source = override.funding_source
+        row.version = override.version
+        row.set_by = override.set_by
+        row.set_at = override.set_at
+        self._session.flush()
+
+    def add_line(self, stored: StoredLine) -> None:
+        line = stored.line
+        self._session.add(
+            CreditLineRow(
+                id=stored.id,
+                award_id=line.award_id,
+                person_id=stored.person_id,
+                amount=line.amount,
+                unit=line.unit,
+                jurisdiction=line.jurisdiction,
+                category=line.category,
+                rule_version=line.rule_version,
+                clock_hours=line.clock_hours,
+                earned_on=stored.earned_on,
+                created_at=stored.created_at,
+                superseded_at=stored.superseded_at,
+            )
+        )
+        self._session.flush()
+
+    def lines_for_award(self, award_id: str, *, current: bool = True) -> list[StoredLine]:
+        query = select(CreditLineRow).where(CreditLineRow.award_id == award_id)
+        if current:
+            query = query.where(CreditLineRow.superseded_at.is_(None))
+        rows = self._session.scalars(query.order_by(CreditLineRow.created_at, CreditLineRow.id))
+        return [_line(row) for row in rows]
+
+    def lines_for_people(self, person_ids: list[str]) -> list[StoredLine]:
+        if not person_ids:
+            return []
+        rows = self._session.scalars(
+            select(CreditLineRow)
+            .where(CreditLineRow.person_id.in_(person_ids), CreditLineRow.superseded_at.is_(None))
+            .order_by(CreditLineRow.earned_on)
+        )
+        return [_line(row) for row in rows]
+
+    def supersede(self, award_id: str, at: datetime) -> int:
+        result = self._session.execute(
+            update(CreditLineRow)
+            .where(CreditLineRow.award_id == award_id, CreditLineRow.superseded_at.is_(None))
+            .values(superseded_at=at)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def people_under(self, organization_id: str) -> list[Person]:
+        parents = dict(
+            self._session.execute(select(OrganizationRow.id, OrganizationRow.parent_id)).tuples()
+        )
+        wanted = {organization_id}
+        grown = True
+        while grown:
+            below = {org for org, parent in parents.items() if parent in wanted} - wanted
+            wanted |= below
+            grown = bool(below)
+        rows = self._session.scalars(
+            select(PersonRow)
+            .where(PersonRow.organization_id.in_(wanted))
+            .order_by(PersonRow.display_name)
+        )
+        return [Person(row.id, row.display_name, row.email, row.organization_id) for row in rows]
+
+
+def _stipend(row: StipendRow) -> Stipend:
+    return Stipend(
+        id=row.id,
+        award_id=row.award_id,
+        person_id=row.person_id,
+        district_id=row.district_id,
+        school_id=row.school_id,
+        credential_slug=row.credential_slug,
+        amount=row.amount,
+        currency=row.currency,
+        funding_source=row.funding_source,
+        requested_at=row.requested_at,
+    )
+
+
+def _entry(row: StipendEntryRow) -> StipendEntry:
+    return StipendEntry(
+        row.stipend_id, row.seq, StipendState(row.state), row.at, row.actor_id, row.note, row.batch
+    )
+
+
+class SqlStipendRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, stipend: Stipend) -> None:
+        self._session.add(
+            StipendRow(
+                id=stipend.id,
+                award_id=stipend.award_id,
+                person_id=stipend.person_id,
+                district_id=stipend.district_id,
+                school_id=stipend.school_id,
+                credential_slug=stipend.credential_slug,
+                amount=stipend.amount,
+                currency=stipend.currency,
+                funding_source=stipend.funding_source,
+                requested_at=stipend.requested_at,
+            )
+        )
+        self._session.flush()
+
+    def get(self, stipend_id: str, *, for_update: bool = False) -> Stipend:
+        query = select(StipendRow).where(StipendRow.id == stipend_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self._session.scalar(query)
+        if row is None:
+            raise NotFoundError(f"No stipend {stipend_id!r}.")
+        return _stipend(row)
+
+    def for_award(self, award_id: str) -> Stipend | None:
+        row = self._session.scalar(select(StipendRow).where(StipendRow.award_id == award_id))
+        return None if row is None else _stipend(row)
+
+    def append(self, entry: StipendEntry) -> None:
+        self._session.add(
+            StipendEntryRow(
+                stipend_id=entry.stipend_id,
+                seq=entry.seq,
+                state=entry.state.value,
+                at=entry.at,
+                actor_id=entry.actor_id,
+                note=entry.note,
+                batch=entry.batch,
+            )
+        )
+        self._session.flush()
+
+    def entries(self, stipend_id: str) -> list[StipendEntry]:
+        rows = self._session.scalars(
+            select(StipendEntryRow)
+            .where(StipendEntryRow.stipend_id == stipend_id)
+            .order_by(StipendEntryRow.seq)
+        )
+        return [_entry(row) for row in rows]
+
+    def ledger(
+        self, district_id: str | None = None, state: StipendState | None = None
+    ) -> list[LedgerRow]:
+        latest = (
+            select(StipendEntryRow.stipend_id, func.max(StipendEntryRow.seq).label("seq"))
+            .group_by(StipendEntryRow.stipend_id)
+            .subquery()
+        )
+        query = (
+            select(StipendRow, StipendEntryRow)
+            .join(latest, latest.c.stipend_id == StipendRow.id)
+            .join(
+                StipendEntryRow,
+                (StipendEntryRow.stipend_id == StipendRow.id)
+                & (StipendEntryRow.seq == latest.c.seq),
+            )
+            .order_by(StipendRow.requested_at.desc(), StipendRow.id)
+        )
+        if district_id is not None:
+            query = query.where(StipendRow.district_id == district_id)
+        if state is not None:
+            query = query.where(StipendEntryRow.state == state.value)
+        return [LedgerRow(_stipend(s), _entry(e)) for s, e in self._session.execute(query)]
+
+    def budgets(self, district_id: str) -> dict[str, Decimal]:
+        rows = self._session.scalars(
+            select(StipendBudgetRow).where(StipendBudgetRow.district_id == district_id)
+        )
+        return {row.funding_source: row.amount for row in rows}
+
+    def put_budget(self, district_id: str, funding_source: str, amount: Decimal) -> None:
+        row = self._session.scalar(
+            select(StipendBudgetRow).where(
+                StipendBudgetRow.district_id == district_id,
+                StipendBudgetRow.funding_source == funding_source,
+            )
+        )
+        if row is None:
+            row = StipendBudgetRow(district_id=district_id, funding_source=funding_source)
+            self._session.add(row)
+        row.amount = amount
+        self._session.flush()
