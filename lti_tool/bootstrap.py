@@ -17,6 +17,7 @@ from lti_tool.badges.baker import Baker
 from lti_tool.badges.keyring import IssuerKeyRing
 from lti_tool.badges.proofs import BadgeProofs
 from lti_tool.clock import SystemClock
+from lti_tool.credit_rules_files import CreditRuleFiles
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.repositories.roster import SqlRosterStore
@@ -36,10 +37,13 @@ from lti_tool.services.catalog import CatalogService
 from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.credentials import CredentialService
+from lti_tool.services.credit import CreditService
+from lti_tool.services.credit_admin import CreditAdminService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
 from lti_tool.services.evidence import EvidenceService
 from lti_tool.services.launch import LaunchService
 from lti_tool.services.outbox import OutboxWorker
+from lti_tool.services.payroll import PayrollService
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
@@ -49,6 +53,7 @@ from lti_tool.services.roster_identity import IdentityLinker
 from lti_tool.services.roster_sync import RosterSyncService
 from lti_tool.services.sharing import SharingService
 from lti_tool.services.stacks import StackAwardService
+from lti_tool.services.stipends import StipendService
 from lti_tool.services.submissions import SubmissionService
 from lti_tool.services.verification import VerificationService
 from lti_tool.settings import Settings
@@ -108,6 +113,11 @@ class Container:
     registrar: DynamicRegistrar
     role_overrides: RoleOverrideService
     cohorts: CohortService
+    credit: CreditService
+    """One per process: it caches the credit rule files."""
+    credit_admin: CreditAdminService
+    stipends: StipendService
+    payroll: PayrollService
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -189,6 +199,10 @@ def build(
     linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
     roster = RosterService(roster_stores, linker, clock, roster_policy)
     roster_http = HttpClient()
+    decisions = DecisionService(uow_factory, clock, policy)
+    credit = CreditService(uow_factory, clock, CreditRuleFiles(settings.credit_rules_path))
+    stipends = StipendService(uow_factory, clock)
+    decisions.on_decided += [credit.on_decided, stipends.on_decided]
     return Container(
         settings=settings,
         engine=engine,
@@ -201,7 +215,7 @@ def build(
         submissions=SubmissionService(uow_factory, clock, policy),
         evidence=EvidenceService(uow_factory, clock, store, sniffer, policy),
         reviews=ReviewService(uow_factory, clock, policy),
-        decisions=DecisionService(uow_factory, clock, policy),
+        decisions=decisions,
         audit=AuditService(uow_factory),
         secrets=box,
         tool_keys=tool_keys,
@@ -229,4 +243,8 @@ def build(
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),
         cohorts=CohortService(uow_factory, clock),
+        credit=credit,
+        credit_admin=CreditAdminService(uow_factory, clock, credit.rules),
+        stipends=stipends,
+        payroll=PayrollService(uow_factory, clock),
     )

@@ -138,8 +138,9 @@ class CreditService:
             uow.credit.supersede(award_id, now)
             after = self._write(uow, award, now.date(), by)
             record(
-                uow, now, by, "credit", award_id, "reevaluate", summary(before), summary(after),
-                note.strip(),
+                uow, now, by, "credit", award_id, "reevaluate", f"{len(before)} lines",
+                f"{len(after)} lines",
+                f"before: {summary(before)}; after: {summary(after)}; why: {note.strip()}",
             )  # fmt: skip
             uow.commit()
             return after

@@ -295,13 +295,23 @@ class SqlStipendRepository:
         )
         return {row.funding_source: row.amount for row in rows}
 
-    def put_budget(self, district_id: str, funding_source: str, amount: Decimal) -> None:
-        row = self._session.scalar(
-            select(StipendBudgetRow).where(
-                StipendBudgetRow.district_id == district_id,
-                StipendBudgetRow.funding_source == funding_source,
-            )
+    def _budget_row(
+        self, district_id: str, funding_source: str, for_update: bool = False
+    ) -> StipendBudgetRow | None:
+        query = select(StipendBudgetRow).where(
+            StipendBudgetRow.district_id == district_id,
+            StipendBudgetRow.funding_source == funding_source,
         )
+        return self._session.scalar(query.with_for_update() if for_update else query)
+
+    def budget(
+        self, district_id: str, funding_source: str, *, for_update: bool = False
+    ) -> Decimal | None:
+        row = self._budget_row(district_id, funding_source, for_update)
+        return None if row is None else row.amount
+
+    def put_budget(self, district_id: str, funding_source: str, amount: Decimal) -> None:
+        row = self._budget_row(district_id, funding_source)
         if row is None:
             row = StipendBudgetRow(district_id=district_id, funding_source=funding_source)
             self._session.add(row)
