@@ -37,7 +37,13 @@ class Rounding:
 
     def apply(self, value: Decimal) -> Decimal:
         steps = (value / self.quantum).quantize(Decimal(1), rounding=ROUNDING_MODES[self.mode])
-        return (steps * self.quantum).normalize() + Decimal(0)  # + 0 turns -0 into 0
+        return plain(steps * self.quantum)
+
+
+def plain(value: Decimal) -> Decimal:
+    """Without trailing zeros and never in exponent form (``15``, not ``1.5E+1``)."""
+    value = value.normalize() + Decimal(0)  # + 0 turns -0 into 0
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,7 @@ def credit_line(
         jurisdiction=rule.jurisdiction,
         category=category,
         rule_version=label,
-        clock_hours=hours.normalize() + Decimal(0),
+        clock_hours=plain(hours),
     )
 
 

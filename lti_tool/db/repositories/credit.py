@@ -171,9 +171,12 @@ class SqlCreditRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     def people_under(self, organization_id: str) -> list[Person]:
-        parents = dict(
-            self._session.execute(select(OrganizationRow.id, OrganizationRow.parent_id)).tuples()
-        )
+        parents: dict[str, str | None] = {
+            org: parent
+            for org, parent in self._session.execute(
+                select(OrganizationRow.id, OrganizationRow.parent_id)
+            )
+        }
         wanted = {organization_id}
         grown = True
         while grown:
