@@ -1,5 +1,5 @@
-"""A district with a school, its people, and awards made through the services, over a real
-database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Fixtures for credit and stipend tests: a district with a school, its people, and awards
+made through the services, over a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class CreditWorld:
 
 
 @pytest.fixture
-def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
+def credit_container(database_url: str, tmp_path: Path) -> Iterator[Container]:
     built = build(make_settings(database_url, tmp_path / "instance"))
     built.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
     yield built
@@ -39,7 +39,8 @@ def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
 
 
 @pytest.fixture
-def world(container: Container) -> CreditWorld:
+def credit_world(credit_container: Container) -> CreditWorld:
+    container = credit_container
     people = container.people
     district = people.add_organization("Alamo ISD", OrganizationKind.DISTRICT, slug="alamo")
     school = people.add_organization("Alamo High", OrganizationKind.SCHOOL, parent_id=district.id)

@@ -13,7 +13,7 @@ from lti_tool.bootstrap import build
 from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.errors import PermissionDeniedError, ValidationError
 from lti_tool.ports import AuditFilter
-from tests.services.credit_world import CreditWorld, award, container, world  # noqa: F401
+from tests.services.credit_world import CreditWorld, award
 from tests.web.conftest import make_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,12 +25,14 @@ def configure(world: CreditWorld, code: str = "TX", anchor: str = "") -> None:
     world.container.credit_admin.configure(world.admin, world.district_id, code, anchor)
 
 
-def test_no_jurisdiction_means_no_lines(world: CreditWorld) -> None:
+def test_no_jurisdiction_means_no_lines(credit_world: CreditWorld) -> None:
+    world = credit_world
     award_id = award(world, WITH_CREDIT)
     assert world.container.credit.lines_for_award(award_id) == []
 
 
-def test_the_award_gets_its_line_under_the_rule_in_force(world: CreditWorld) -> None:
+def test_the_award_gets_its_line_under_the_rule_in_force(credit_world: CreditWorld) -> None:
+    world = credit_world
     configure(world, "TX")
     award_id = award(world, WITH_CREDIT)
     assert world.container.credit.lines_for_award(award_id) == [
@@ -38,15 +40,17 @@ def test_the_award_gets_its_line_under_the_rule_in_force(world: CreditWorld) -> 
     ]
 
 
-def test_tennessee_counts_six_pdps_per_micro_credential(world: CreditWorld) -> None:
+def test_tennessee_counts_six_pdps_per_micro_credential(credit_world: CreditWorld) -> None:
+    world = credit_world
     configure(world, "TN")
     lines = world.container.credit.lines_for_award(award(world, WITHOUT_CREDIT))
     assert [(x.amount, x.unit, x.rule_version) for x in lines] == [(D(6), "pdps", "TN@2021")]
 
 
 def test_district_overrides_per_credential_beat_the_stack_and_are_versioned(
-    world: CreditWorld,
+    credit_world: CreditWorld,
 ) -> None:
+    world = credit_world
     configure(world, "TX")
     admin = world.container.credit_admin
     admin.set_override(
@@ -66,7 +70,8 @@ def test_district_overrides_per_credential_beat_the_stack_and_are_versioned(
     assert any("board vote" in entry.note for entry in entries.items)
 
 
-def test_overrides_are_checked_and_admin_only(world: CreditWorld) -> None:
+def test_overrides_are_checked_and_admin_only(credit_world: CreditWorld) -> None:
+    world = credit_world
     admin = world.container.credit_admin
     with pytest.raises(ValidationError, match="no credential"):
         admin.set_override(world.admin, world.district_id, "credential", "nope", credit_amount="1")
@@ -84,7 +89,10 @@ def test_overrides_are_checked_and_admin_only(world: CreditWorld) -> None:
         admin.configure(world.admin, world.district_id, "ZZ")
 
 
-def test_a_unit_the_rule_cannot_convert_still_awards_and_is_audited(world: CreditWorld) -> None:
+def test_a_unit_the_rule_cannot_convert_still_awards_and_is_audited(
+    credit_world: CreditWorld,
+) -> None:
+    world = credit_world
     configure(world, "TX")
     world.container.credit_admin.set_override(
         world.admin, world.district_id, "credential", WITH_CREDIT,
@@ -100,8 +108,9 @@ def test_a_unit_the_rule_cannot_convert_still_awards_and_is_audited(world: Credi
 
 
 def test_a_rule_change_never_rewrites_credit_and_reevaluation_is_audited(
-    world: CreditWorld, database_url: str, tmp_path: Path
+    credit_world: CreditWorld, database_url: str, tmp_path: Path
 ) -> None:
+    world = credit_world
     rules = tmp_path / "rules"
     shutil.copytree(REPO / "config" / "credit_rules", rules)
     settings = make_settings(
@@ -142,7 +151,8 @@ def test_a_rule_change_never_rewrites_credit_and_reevaluation_is_audited(
     assert "TX@2017" in entry.note and "TX@2026" in entry.note and "TEA corrected" in entry.note
 
 
-def test_progress_for_the_teacher_and_per_school_for_admins(world: CreditWorld) -> None:
+def test_progress_for_the_teacher_and_per_school_for_admins(credit_world: CreditWorld) -> None:
+    world = credit_world
     configure(world, "TX", anchor="2025-09-01")
     award(world, WITH_CREDIT)
     credit = world.container.credit
