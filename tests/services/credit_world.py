@@ -1,5 +1,5 @@
 """Fixtures for credit and stipend tests: a district with a school, its people, and awards
-made through the services, over a real database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)."""
+made through the services, over a real database (SQLite; PostgreSQL with TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
