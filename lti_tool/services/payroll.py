@@ -113,6 +113,7 @@ class PayrollService:
             good, problems = read_paid_rows(lines[0], rows, self._template(uow, district_id))
             to_pay, already = self._check(uow, district_id, good, problems)
             if problems:
+                problems.sort(key=_line_number)
                 raise ValidationError(
                     f"The paid file has {len(problems)} problem(s); nothing was marked paid.",
                     problems,
@@ -160,3 +161,8 @@ class PayrollService:
                 to_pay.append((row, stipend.id))
             seen.add(row.stipend_id)
         return to_pay, already
+
+
+def _line_number(problem: str) -> int:
+    number = problem.removeprefix("line ").partition(":")[0]
+    return int(number) if number.isdigit() else 0
