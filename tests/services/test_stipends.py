@@ -102,9 +102,11 @@ def test_the_ledger_is_append_only_in_the_database(credit_world: CreditWorld) ->
     pay(world)
     award(world, HINGE)
     for statement in ("UPDATE stipend_entries SET state = 'paid'", "DELETE FROM stipend_entries"):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with world.container.engine.begin() as connection:
-                connection.execute(text(statement))
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            world.container.engine.begin() as connection,
+        ):
+            connection.execute(text(statement))
     assert states(world, only(world)) == ["requested"]
 
 
