@@ -16,7 +16,7 @@ from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.credit_progress import EarnedCredit, Progress, progress
 from lti_tool.domain.credit_rules import JurisdictionRules, credit_line, explain_unit
 from lti_tool.domain.errors import ValidationError
-from lti_tool.domain.model import Award, new_id
+from lti_tool.domain.model import Award, Organization, new_id
 from lti_tool.domain.roles import Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.ports_credit import CreditRuleSource, StoredLine
@@ -180,13 +180,15 @@ class CreditService:
             person.id, person.display_name, rules.name if rules else "", result, tuple(views)
         )
 
-    def school_progress(self, actor: Actor, organization_id: str) -> list[CreditProgress]:
+    def school_progress(
+        self, actor: Actor, organization_id: str
+    ) -> tuple[Organization, list[CreditProgress]]:
         """Everyone who works in the organisation (or below it), with their progress."""
         actor.require(Role.ADMIN)
         with self._uow() as uow:
-            uow.people.organization(organization_id)
+            organization = uow.people.organization(organization_id)
             on = self._clock.now().date()
-            return [
+            return organization, [
                 self._progress(uow, person.id, on)
                 for person in uow.credit.people_under(organization_id)
             ]

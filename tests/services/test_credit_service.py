@@ -170,7 +170,8 @@ def test_progress_for_the_teacher_and_per_school_for_admins(credit_world: Credit
     ]
     with pytest.raises(PermissionDeniedError):
         credit.progress_of(world.teacher, world.other_teacher.person_id)
-    school = credit.school_progress(world.admin, world.school_id)
+    organization, school = credit.school_progress(world.admin, world.school_id)
+    assert organization.name == "Alamo High"
     assert [(p.display_name, p.progress.counted if p.progress else None) for p in school] == [
         ("Otto Other", D(0)),
         ("Tess Teacher", D(15)),
