@@ -106,3 +106,25 @@ def test_reevaluate_from_the_command_line_is_audited(awarded: tuple[CreditWorld,
     assert "15 clock_hours TX general (TX@2017)" in result.output
     history = world.container.credit.history(world.admin, award_id)
     assert [h.superseded_at is None for h in history] == [False, True]
+
+
+def test_the_demo_district_earns_tennessee_credit_and_requests_stipends(migrated: Path) -> None:
+    assert run("demo").exit_code == 0
+    container = build(load_settings())
+    try:
+        admin = next(
+            container.people.actor(p.person.id)
+            for p in container.people.directory()
+            if p.person.display_name == "Alex Morgan"
+        )
+        (view,) = container.stipends.ledger(admin)
+        assert (str(view.row.stipend.amount), view.row.latest.state) == (
+            "150.00",
+            StipendState.REQUESTED,
+        )
+        lines = container.credit.lines_for_award(view.row.stipend.award_id)
+        assert [(str(x.amount), x.unit, x.rule_version) for x in lines] == [
+            ("6", "pdps", "TN@2021")
+        ]
+    finally:
+        container.engine.dispose()
