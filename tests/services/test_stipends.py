@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from lti_tool.domain.errors import PermissionDeniedError, ValidationError
-from lti_tool.domain.stipends import IllegalStipendMove, StipendState
+from lti_tool.domain.errors import ConflictError, PermissionDeniedError, ValidationError
+from lti_tool.domain.stipends import IllegalStipendMove, StipendEntry, StipendState
 from lti_tool.ports import AuditFilter
 from tests.services.credit_world import CreditWorld, award
 
@@ -228,3 +228,25 @@ def test_a_paid_amount_that_differs_is_refused(credit_world: CreditWorld) -> Non
             world.admin, world.district_id, f"Stipend ID,Amount\n{stipend_id},100.01\n"
         )
     assert refused.value.problems == ["line 2: amount 100.01 differs from the approved 100"]
+
+
+def test_two_moves_of_the_same_stipend_at_once_clash_instead_of_both_landing(
+    credit_world: CreditWorld,
+) -> None:
+    """Both read the ledger at seq 1; the second to write seq 2 is refused (unique seq)."""
+    world = credit_world
+    pay(world)
+    award(world, HINGE)
+    stipend_id = only(world)
+    factory = world.container.uow_factory
+    at = world.container.clock.now()
+    second = factory()
+    with pytest.raises(ConflictError), second:
+        seen = len(second.stipends.entries(stipend_id))
+        with factory() as first:
+            assert len(first.stipends.entries(stipend_id)) == seen == 1
+            first.stipends.append(StipendEntry(stipend_id, 2, S.APPROVED, at, None))
+            first.commit()
+        second.stipends.append(StipendEntry(stipend_id, 2, S.REJECTED, at, None))
+        second.commit()
+    assert states(world, stipend_id) == ["requested", "approved"]
