@@ -110,13 +110,13 @@ class CreditService:
         override = as_rule_override(
             applicable_overrides(uow, person.organization_id, credential).credit
         )
-        unit = override.unit if override else getattr(credential.definition.credit, "unit", "")
+        nominal = credential.definition.credit
         try:
-            line = credit_line(award.id, rule, credential.definition.credit, override)
+            line = credit_line(award.id, rule, nominal, override)
         except KeyError:
             record(
                 uow, self._clock.now(), actor_id, "credit", award.id, "skipped", None, None,
-                explain_unit(rule, unit),
+                explain_unit(rule, override.unit if override else getattr(nominal, "unit", "")),
             )  # fmt: skip
             return []
         if line is None:

@@ -161,6 +161,14 @@ class StipendService:
                 )
             return views
 
+    def for_award(self, award_id: str) -> tuple[Stipend, StipendState] | None:
+        """The award's stipend and its state (no actor: delivery targets that carry stipends)."""
+        with self._uow() as uow:
+            stipend = uow.stipends.for_award(award_id)
+            if stipend is None:
+                return None
+            return stipend, uow.stipends.entries(stipend.id)[-1].state
+
     def entries(self, actor: Actor, stipend_id: str) -> list[StipendEntry]:
         actor.require(Role.ADMIN)
         with self._uow() as uow:

@@ -66,6 +66,8 @@ def test_the_award_requests_its_stipend_with_exact_amount_and_school(
         S.REQUESTED,
     )
     assert view.row.latest.actor_id == world.issuer.person_id
+    assert world.container.stipends.for_award(award_id) == (stipend, S.REQUESTED)
+    assert world.container.stipends.for_award("no-such-award") is None
 
 
 def test_moves_follow_the_ledger_and_illegal_ones_are_refused(credit_world: CreditWorld) -> None:
