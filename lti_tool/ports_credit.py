@@ -83,7 +83,7 @@ class CreditRepository(Protocol):
 
     def supersede(self, award_id: str, at: datetime) -> int: ...
     def people_under(self, organization_id: str) -> list[Person]:
-        """People of the organisation and of every organisation below it, by name."""
+        """Educators of the organisation and of every organisation below it, by name."""
         ...
 
 

@@ -12,12 +12,14 @@ from lti_tool.domain.catalog_badge import CREDIT_UNITS
 from lti_tool.domain.credit_rules import JurisdictionRules
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.model import Organization
-from lti_tool.domain.roles import Role
+from lti_tool.domain.roles import OrganizationKind, Role
 from lti_tool.domain.stipends import parse_template
 from lti_tool.ports import Clock, UnitOfWorkFactory
 from lti_tool.ports_credit import CreditSettings, DistrictOverride
 from lti_tool.services.common import Actor, record
 from lti_tool.services.credit_scope import TARGET_KINDS, admin_id
+
+LOCAL_KINDS = (OrganizationKind.DISTRICT, OrganizationKind.SCHOOL)
 
 
 @dataclass(frozen=True)

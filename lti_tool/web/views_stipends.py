@@ -10,6 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import Role
 from lti_tool.domain.stipends import StipendState
+from lti_tool.services.credit_admin import LOCAL_KINDS
 from lti_tool.web.auth import container, current_actor, requires
 
 bp = Blueprint("stipends", __name__, url_prefix="/admin/stipends")
@@ -32,7 +33,7 @@ def index() -> Any:
         state = None
     ledger = c.stipends.ledger(actor, district_id, state)
     totals = c.stipends.totals(actor, district_id) if district_id else None
-    districts = {o.id: o.name for o in c.people.organizations()}
+    districts = {o.id: o.name for o in c.people.organizations() if o.kind in LOCAL_KINDS}
     return render_template(
         "admin/stipends.html", ledger=ledger, totals=totals, district_id=district_id,
         districts=districts, states=list(StipendState), state=state,

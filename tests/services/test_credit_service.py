@@ -176,5 +176,7 @@ def test_progress_for_the_teacher_and_per_school_for_admins(credit_world: Credit
         ("Otto Other", D(0)),
         ("Tess Teacher", D(15)),
     ]
+    _, district = credit.school_progress(world.admin, world.district_id)  # schools below count
+    assert [p.display_name for p in district] == ["Otto Other", "Tess Teacher"]  # educators only
     with pytest.raises(PermissionDeniedError):
         credit.school_progress(world.teacher, world.school_id)

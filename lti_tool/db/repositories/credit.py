@@ -14,6 +14,7 @@ from lti_tool.db.models import (
     CreditSettingsRow,
     OrganizationRow,
     PersonRow,
+    RoleAssignmentRow,
     StipendBudgetRow,
     StipendEntryRow,
     StipendRow,
@@ -21,6 +22,7 @@ from lti_tool.db.models import (
 from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.errors import NotFoundError
 from lti_tool.domain.model import Person
+from lti_tool.domain.roles import Role
 from lti_tool.domain.stipends import Stipend, StipendEntry, StipendState
 from lti_tool.ports_credit import CreditSettings, DistrictOverride, LedgerRow, StoredLine
 
@@ -171,6 +173,7 @@ class SqlCreditRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     def people_under(self, organization_id: str) -> list[Person]:
+        """Educators of the organisation and of every organisation below it."""
         parents: dict[str, str | None] = {
             org: parent
             for org, parent in self._session.execute(
@@ -183,9 +186,17 @@ class SqlCreditRepository:
             below = {org for org, parent in parents.items() if parent in wanted} - wanted
             wanted |= below
             grown = bool(below)
+        educator = (
+            select(RoleAssignmentRow.id)
+            .where(
+                RoleAssignmentRow.person_id == PersonRow.id,
+                RoleAssignmentRow.role == Role.EDUCATOR.value,
+            )
+            .exists()
+        )
         rows = self._session.scalars(
             select(PersonRow)
-            .where(PersonRow.organization_id.in_(wanted))
+            .where(PersonRow.organization_id.in_(wanted), educator)
             .order_by(PersonRow.display_name)
         )
         return [Person(row.id, row.display_name, row.email, row.organization_id) for row in rows]
