@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from lti_tool.domain.credit_rules import JurisdictionRules, parse_rules
+from lti_tool.domain.credit_rules import JurisdictionRules
+from lti_tool.domain.credit_rules_parse import parse_rules
 
 RULES_DIR = Path("config/credit_rules")
 

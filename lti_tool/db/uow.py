@@ -14,7 +14,7 @@ from lti_tool.db.repositories.badges import (
     SqlStackAwardRepository,
 )
 from lti_tool.db.repositories.catalog import SqlCatalogRepository
-from lti_tool.db.repositories.credit import SqlCreditRepository, SqlStipendRepository
+from lti_tool.db.repositories.credit import SqlCreditRepository
 from lti_tool.db.repositories.events import (
     SqlAuditRepository,
     SqlAwardRepository,
@@ -29,6 +29,7 @@ from lti_tool.db.repositories.lti import (
 )
 from lti_tool.db.repositories.people import SqlPeopleRepository
 from lti_tool.db.repositories.role_overrides import SqlRoleOverrideRepository
+from lti_tool.db.repositories.stipends import SqlStipendRepository
 from lti_tool.db.repositories.submissions import SqlSubmissionRepository
 from lti_tool.domain.errors import ConflictError
 from lti_tool.ports import (

@@ -95,6 +95,17 @@ DEFAULT_TEMPLATE = (
     ("Approved On", "approved_on"),
 )
 PAID_ID_FIELD = "stipend_id"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXT_FIELDS = frozenset(
+    {"employee_id", "educator_name", "email", "school", "credential", "funding_source",
+     "approved_by"}
+)  # fmt: skip
+"""Cells that come from people or rosters, so a spreadsheet must never run them."""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text instead of running it as a formula (CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def parse_template(text: str) -> tuple[tuple[str, str], ...]:

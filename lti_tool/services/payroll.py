@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from lti_tool.domain.errors import NotFoundError, ValidationError
 from lti_tool.domain.roles import IdentityKind
 from lti_tool.domain.stipends import (
+    TEXT_FIELDS,
     PaidRow,
     StipendState,
     parse_template,
     read_paid_rows,
+    spreadsheet_safe,
 )
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.ports_credit import LedgerRow
@@ -65,7 +67,12 @@ class PayrollService:
             writer.writerow([header for header, _ in columns])
             for item in sorted(approved, key=lambda row: row.stipend.requested_at):
                 values = self._values(uow, item, batch)
-                writer.writerow([values[name] for _, name in columns])
+                writer.writerow(
+                    [
+                        spreadsheet_safe(values[name]) if name in TEXT_FIELDS else values[name]
+                        for _, name in columns
+                    ]
+                )
                 move(uow, item.stipend, StipendState.EXPORTED, by, now, batch=batch)
             uow.commit()
         return PayrollExport(batch, f"payroll-{batch}.csv", out.getvalue(), len(approved))

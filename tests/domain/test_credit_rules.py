@@ -21,8 +21,8 @@ from lti_tool.domain.credit_rules import (
     Rounding,
     RuleVersion,
     credit_line,
-    parse_rules,
 )
+from lti_tool.domain.credit_rules_parse import parse_rules
 
 REPO = Path(__file__).resolve().parents[2]
 ON = date(2026, 11, 1)

@@ -13,6 +13,7 @@ from lti_tool.domain.stipends import (
     check_move,
     parse_template,
     read_paid_rows,
+    spreadsheet_safe,
     template_text,
 )
 
@@ -67,3 +68,14 @@ def test_paid_rows_need_as_many_cells_as_the_header() -> None:
     )
     assert [(row.line, row.stipend_id, str(row.amount)) for row in good] == [(2, "s1", "10.50")]
     assert problems == ["line 3: 1 cells, the header has 2"]
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM", "'@SUM"),
+     ("Ada Lovelace", "Ada Lovelace"), ("", "")],
+)  # fmt: skip
+def test_people_and_roster_text_never_runs_as_a_spreadsheet_formula(
+    given: str, written: str
+) -> None:
+    assert spreadsheet_safe(given) == written

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from lti_tool.domain.errors import ConflictError, PermissionDeniedError, ValidationError
+from lti_tool.domain.roles import Role
 from lti_tool.domain.stipends import IllegalStipendMove, StipendEntry, StipendState
 from lti_tool.ports import AuditFilter
 from tests.services.credit_world import CreditWorld, award
@@ -252,3 +253,20 @@ def test_two_moves_of_the_same_stipend_at_once_clash_instead_of_both_landing(
         second.stipends.append(StipendEntry(stipend_id, 2, S.REJECTED, at, None))
         second.commit()
     assert states(world, stipend_id) == ["requested", "approved"]
+
+
+def test_the_payroll_file_never_hands_a_spreadsheet_a_formula(credit_world: CreditWorld) -> None:
+    world = credit_world
+    c = world.container
+    people = c.people
+    mallory = people.add_person(
+        '=HYPERLINK("http://evil.example")',
+        organization_id=world.school_id,
+        roles=((Role.EDUCATOR, world.school_id),),
+    )
+    pay(world, "10")
+    award(world, HINGE, people.actor(mallory.id))
+    c.stipends.approve(world.admin, only(world))
+    (row,) = read(c.payroll.export(world.admin, world.district_id).text)
+    assert row["Name"] == '\'=HYPERLINK("http://evil.example")'
+    assert row["Amount"] == "10"
