@@ -24,7 +24,7 @@ from lti_tool.domain.stipends import (
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.ports_credit import LedgerRow
 from lti_tool.services.common import Actor
-from lti_tool.services.credit_scope import admin_id
+from lti_tool.services.credit_scope import admin_id, governing_settings
 from lti_tool.services.stipends import move
 
 
@@ -50,8 +50,8 @@ class PayrollService:
         self._clock = clock
 
     def _template(self, uow: UnitOfWork, district_id: str) -> tuple[tuple[str, str], ...]:
-        settings = uow.credit.settings(district_id)
-        return parse_template(settings.payroll_template if settings else "")
+        governing = governing_settings(uow, district_id)
+        return parse_template(governing[1].payroll_template if governing else "")
 
     def export(self, actor: Actor | None, district_id: str) -> PayrollExport:
         """Every approved stipend of the district, in its template; they become exported."""
