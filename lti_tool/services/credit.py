@@ -16,10 +16,10 @@ from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.credit_progress import EarnedCredit, Progress, progress
 from lti_tool.domain.credit_rules import JurisdictionRules, credit_line, explain_unit
 from lti_tool.domain.errors import ValidationError
-from lti_tool.domain.model import Award, Organization, new_id
+from lti_tool.domain.model import Award, Organization, Person, new_id
 from lti_tool.domain.roles import Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from lti_tool.ports_credit import CreditRuleSource, StoredLine
+from lti_tool.ports_credit import CreditRuleSource, CreditSettings, StoredLine
 from lti_tool.services.common import Actor, record
 from lti_tool.services.credit_scope import (
     admin_id,
@@ -151,33 +151,52 @@ class CreditService:
         if target != actor.person_id:
             actor.require(Role.ADMIN)
         with self._uow() as uow:
-            return self._progress(uow, target, self._clock.now().date())
+            return self._progress(uow, [uow.people.person(target)], self._clock.now().date())[0]
 
-    def _progress(self, uow: UnitOfWork, person_id: str, on: date) -> CreditProgress:
-        person = uow.people.person(person_id)
-        stored = uow.credit.lines_for_people([person_id])
-        titles: dict[str, str] = {}
-        views = []
+    def _progress(self, uow: UnitOfWork, people: list[Person], on: date) -> list[CreditProgress]:
+        """Progress of many people with a fixed number of queries for lines and titles."""
+        stored = uow.credit.lines_for_people([person.id for person in people])
+        titles = uow.credit.award_titles([item.line.award_id for item in stored])
+        by_person: dict[str, list[StoredLine]] = {person.id: [] for person in people}
         for item in stored:
-            if item.line.award_id not in titles:
-                award = uow.awards.get(item.line.award_id)
-                version = uow.catalog.version(award.credential_version_id)
-                titles[item.line.award_id] = version.definition.title
-            views.append(LineView(titles[item.line.award_id], item.earned_on, item.line))
-        governing = governing_settings(uow, person.organization_id)
-        rules = self.rules().get(governing[1].jurisdiction) if governing else None
+            by_person[item.person_id].append(item)
+        settings: dict[str | None, CreditSettings | None] = {}
+        found = []
+        for person in people:
+            if person.organization_id not in settings:
+                governing = governing_settings(uow, person.organization_id)
+                settings[person.organization_id] = governing[1] if governing else None
+            found.append(
+                self._standing(
+                    person, by_person[person.id], titles, settings[person.organization_id], on
+                )
+            )
+        return found
+
+    def _standing(
+        self,
+        person: Person,
+        stored: list[StoredLine],
+        titles: dict[str, str],
+        settings: CreditSettings | None,
+        on: date,
+    ) -> CreditProgress:
+        rules = self.rules().get(settings.jurisdiction) if settings else None
         rule = rules.version_at(on) if rules else None
         result = None
-        if rule is not None and governing is not None:
+        if rule is not None and settings is not None:
             earned = [
                 EarnedCredit(
                     x.line.amount, x.line.unit, x.line.jurisdiction, x.line.category, x.earned_on
                 )
                 for x in stored
             ]
-            result = progress(rule, earned, on, governing[1].cycle_anchor)
+            result = progress(rule, earned, on, settings.cycle_anchor)
+        views = tuple(
+            LineView(titles.get(x.line.award_id, ""), x.earned_on, x.line) for x in stored
+        )
         return CreditProgress(
-            person.id, person.display_name, rules.name if rules else "", result, tuple(views)
+            person.id, person.display_name, rules.name if rules else "", result, views
         )
 
     def school_progress(
@@ -188,7 +207,4 @@ class CreditService:
         with self._uow() as uow:
             organization = uow.people.organization(organization_id)
             on = self._clock.now().date()
-            return organization, [
-                self._progress(uow, person.id, on)
-                for person in uow.credit.people_under(organization_id)
-            ]
+            return organization, self._progress(uow, uow.credit.people_under(organization_id), on)

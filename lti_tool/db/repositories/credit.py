@@ -8,6 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import (
+    AwardRow,
+    CredentialVersionRow,
     CreditLineRow,
     CreditOverrideRow,
     CreditSettingsRow,
@@ -165,6 +167,16 @@ class SqlCreditRepository:
             .values(superseded_at=at)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def award_titles(self, award_ids: list[str]) -> dict[str, str]:
+        if not award_ids:
+            return {}
+        rows = self._session.execute(
+            select(AwardRow.id, CredentialVersionRow.title)
+            .join(CredentialVersionRow, CredentialVersionRow.id == AwardRow.credential_version_id)
+            .where(AwardRow.id.in_(set(award_ids)))
+        )
+        return {award_id: title for award_id, title in rows}
 
     def people_under(self, organization_id: str) -> list[Person]:
         """Educators of the organisation and of every organisation below it."""
