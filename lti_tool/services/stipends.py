@@ -148,15 +148,19 @@ class StipendService:
                     names[org_id] = uow.people.organization(org_id).name
                 return names[org_id]
 
+            people: dict[str, str] = {}
+            titles: dict[str, str] = {}
             views = []
             for row in uow.stipends.ledger(district_id, state):
-                version = uow.catalog.current_version(row.stipend.credential_slug)
+                slug, person_id = row.stipend.credential_slug, row.stipend.person_id
+                if slug not in titles:
+                    version = uow.catalog.current_version(slug)
+                    titles[slug] = version.definition.title if version else slug
+                if person_id not in people:
+                    people[person_id] = uow.people.person(person_id).display_name
                 views.append(
                     LedgerView(
-                        row,
-                        uow.people.person(row.stipend.person_id).display_name,
-                        org_name(row.stipend.school_id),
-                        version.definition.title if version else row.stipend.credential_slug,
+                        row, people[person_id], org_name(row.stipend.school_id), titles[slug]
                     )
                 )
             return views
