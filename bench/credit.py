@@ -15,6 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,9 +94,8 @@ def seed(backend: Backend, label: str, educators: int, instance: Path) -> Seeded
     )
 
 
-def timed(call: object, repeat: int) -> float:
+def timed(call: Callable[[], object], repeat: int) -> float:
     """Median seconds of ``repeat`` calls after one warm-up call."""
-    assert callable(call)
     call()
     times = []
     for _ in range(repeat):
