@@ -18,6 +18,7 @@ from lti_tool.badges.baker import Baker
 from lti_tool.badges.keyring import IssuerKeyRing
 from lti_tool.badges.proofs import BadgeProofs
 from lti_tool.clock import SystemClock
+from lti_tool.credit_rules_files import CreditRuleFiles
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.repositories.canvas import SqlCanvasStore
@@ -44,12 +45,15 @@ from lti_tool.services.chunked_uploads import ChunkedUploads
 from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.credentials import CredentialService
+from lti_tool.services.credit import CreditService
+from lti_tool.services.credit_admin import CreditAdminService
 from lti_tool.services.dashboards import DashboardService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
 from lti_tool.services.evidence import EvidenceService
 from lti_tool.services.launch import LaunchService
 from lti_tool.services.organizations import OrganizationService
 from lti_tool.services.outbox import OutboxWorker
+from lti_tool.services.payroll import PayrollService
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
@@ -59,6 +63,7 @@ from lti_tool.services.roster_identity import IdentityLinker
 from lti_tool.services.roster_sync import RosterSyncService
 from lti_tool.services.sharing import SharingService
 from lti_tool.services.stacks import StackAwardService
+from lti_tool.services.stipends import StipendService
 from lti_tool.services.submissions import SubmissionService
 from lti_tool.services.verification import VerificationService
 from lti_tool.settings import Settings
@@ -127,6 +132,11 @@ class Container:
     organizations: OrganizationService
     uploads: ChunkedUploads
     """Chunked, resumable uploads of large evidence files (spooled in ``instance/uploads``)."""
+    credit: CreditService
+    """One per process: it caches the credit rule files."""
+    credit_admin: CreditAdminService
+    stipends: StipendService
+    payroll: PayrollService
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -216,6 +226,9 @@ def build(
     canvas_feedback = CanvasFeedback(canvas, canvas_connector, uow_factory)
     decisions.on_decided.append(canvas_feedback.on_decided)
     spool = LocalUploadSpool(settings.instance_path / "uploads")
+    credit = CreditService(uow_factory, clock, CreditRuleFiles(settings.credit_rules_path))
+    stipends = StipendService(uow_factory, clock)
+    decisions.on_decided += [credit.on_decided, stipends.on_decided]
     return Container(
         settings=settings,
         engine=engine,
@@ -272,4 +285,8 @@ def build(
         dashboards=DashboardService(SqlDashboardQueries(engine), clock, policy),
         organizations=OrganizationService(uow_factory, clock),
         uploads=ChunkedUploads(SqlUploadSessions(engine), spool, evidence, clock, policy),
+        credit=credit,
+        credit_admin=CreditAdminService(uow_factory, clock, credit.rules),
+        stipends=stipends,
+        payroll=PayrollService(uow_factory, clock),
     )

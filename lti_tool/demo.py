@@ -130,6 +130,17 @@ class _DemoBuilder:
         )
 
 
+def _demo_credit(container: Container, district_id: str) -> None:
+    """Riverbend earns Tennessee credit and pays a 150.00 stipend for every stack's credentials."""
+    if "TN" in container.credit.rules():
+        container.credit_admin.configure(None, district_id, "TN")
+    for view in container.catalog.browse():
+        container.credit_admin.set_override(
+            None, district_id, "stack", view.stack.slug,
+            stipend_amount="150.00", funding_source="Title II", note="demo",
+        )  # fmt: skip
+
+
 def load_demo(  # noqa: PLR0915 - the demo story, told top to bottom
     container: Container, clock: ShiftableClock, catalog_path: Path
 ) -> DemoReport:
@@ -157,6 +168,7 @@ def load_demo(  # noqa: PLR0915 - the demo story, told top to bottom
             ("Riverbend High School", "riverbend-hs"),
         ]
     ]
+    _demo_credit(container, district.id)
     provider = people.add_organization(
         "Riverbend Assessment Collaborative",
         OrganizationKind.PROVIDER,

@@ -39,6 +39,7 @@ from lti_tool.ports_badges import (
     IssuerRepository,
     StackAwardRepository,
 )
+from lti_tool.ports_credit import CreditRepository, StipendRepository
 
 
 class Clock(Protocol):
@@ -338,6 +339,8 @@ class UnitOfWork(Protocol):
     credentials: IssuedCredentialRepository
     stack_awards: StackAwardRepository
     role_overrides: RoleOverrideRepository
+    credit: CreditRepository
+    stipends: StipendRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -73,6 +73,9 @@ class Settings:
     roster_employee_id_field: str = "identifier"
     """Where the employee/state educator id comes from: identifier, userMasterIdentifier,
     userIds:<TYPE> or metadata.<name>."""
+    credit_rules_path: Path | None = None
+    """The folder of credit rule files (``CREDBRIDGE_CREDIT_RULES``); None: ``config/credit_rules``
+    of the working directory, else of the source checkout."""
 
     @property
     def is_production(self) -> bool:
@@ -230,6 +233,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "CREDBRIDGE_ROSTER_DEACTIVATION_PERCENT", 10
         ),
         roster_employee_id_field=_employee_id_field(env),
+        credit_rules_path=(
+            Path(env["CREDBRIDGE_CREDIT_RULES"]).resolve()
+            if env.get("CREDBRIDGE_CREDIT_RULES", "").strip()
+            else None
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from lti_tool.db.repositories.badges import (
     SqlStackAwardRepository,
 )
 from lti_tool.db.repositories.catalog import SqlCatalogRepository
+from lti_tool.db.repositories.credit import SqlCreditRepository
 from lti_tool.db.repositories.events import (
     SqlAuditRepository,
     SqlAwardRepository,
@@ -28,6 +29,7 @@ from lti_tool.db.repositories.lti import (
 )
 from lti_tool.db.repositories.people import SqlPeopleRepository
 from lti_tool.db.repositories.role_overrides import SqlRoleOverrideRepository
+from lti_tool.db.repositories.stipends import SqlStipendRepository
 from lti_tool.db.repositories.submissions import SqlSubmissionRepository
 from lti_tool.domain.errors import ConflictError
 from lti_tool.ports import (
@@ -49,6 +51,7 @@ from lti_tool.ports_badges import (
     IssuerRepository,
     StackAwardRepository,
 )
+from lti_tool.ports_credit import CreditRepository, StipendRepository
 
 CONCURRENT_WRITE = (
     "Another change was saved at the same moment, so this one was not. Nothing was lost: "
@@ -81,6 +84,8 @@ class SqlUnitOfWork:
     credentials: IssuedCredentialRepository
     stack_awards: StackAwardRepository
     role_overrides: RoleOverrideRepository
+    credit: CreditRepository
+    stipends: StipendRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -102,6 +107,8 @@ class SqlUnitOfWork:
         self.credentials = SqlIssuedCredentialRepository(self.session)
         self.stack_awards = SqlStackAwardRepository(self.session)
         self.role_overrides = SqlRoleOverrideRepository(self.session)
+        self.credit = SqlCreditRepository(self.session)
+        self.stipends = SqlStipendRepository(self.session)
         return self
 
     def __exit__(

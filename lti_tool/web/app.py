@@ -27,12 +27,14 @@ from lti_tool.web.views_badges import bp as badges_bp
 from lti_tool.web.views_canvas import bp as canvas_bp
 from lti_tool.web.views_cohort import bp as cohort_bp
 from lti_tool.web.views_credentials import bp as credentials_bp
+from lti_tool.web.views_credit import bp as credit_bp
 from lti_tool.web.views_deep_link import bp as deep_link_bp
 from lti_tool.web.views_health import bp as health_bp
 from lti_tool.web.views_issuer import bp as issuer_bp
 from lti_tool.web.views_jwks import bp as jwks_bp
 from lti_tool.web.views_lti import bp as lti_bp
 from lti_tool.web.views_lti_register import bp as lti_register_bp
+from lti_tool.web.views_stipends import bp as stipends_bp
 from lti_tool.web.views_teacher import bp as teacher_bp
 from lti_tool.web.views_uploads import bp as uploads_bp
 from lti_tool.web.views_verify import api as verify_api_bp
@@ -154,5 +156,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(canvas_bp)
     app.register_blueprint(admin_home_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(credit_bp)
+    app.register_blueprint(stipends_bp)
     _register_errors(app)
     return app

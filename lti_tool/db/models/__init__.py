@@ -14,6 +14,14 @@ from lti_tool.db.models.canvas import (
     CanvasLinkRow,
 )
 from lti_tool.db.models.catalog import CredentialRow, CredentialVersionRow, StackRow
+from lti_tool.db.models.credit import (
+    CreditLineRow,
+    CreditOverrideRow,
+    CreditSettingsRow,
+    StipendBudgetRow,
+    StipendEntryRow,
+    StipendRow,
+)
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
 from lti_tool.db.models.lti import (
     DeploymentRow,
@@ -57,6 +65,9 @@ __all__ = [
     "CanvasLinkRow",
     "CredentialRow",
     "CredentialVersionRow",
+    "CreditLineRow",
+    "CreditOverrideRow",
+    "CreditSettingsRow",
     "DecisionRow",
     "DeploymentRow",
     "EvidenceFileRow",
@@ -75,6 +86,9 @@ __all__ = [
     "SectionResponseRow",
     "StackAwardRow",
     "StackRow",
+    "StipendBudgetRow",
+    "StipendEntryRow",
+    "StipendRow",
     "SubmissionRow",
     "ToolKeyRow",
     "UploadSessionRow",

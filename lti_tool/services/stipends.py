@@ -1,0 +1,250 @@
+"""Stipends: requested with the award, approved within budget, exported, paid, or rejected.
+
+The ledger is append-only: each move adds an entry numbered after the last, so two admins moving
+the same stipend at once clash instead of both winning; each move is audited too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from lti_tool.domain.errors import ValidationError
+from lti_tool.domain.model import new_id
+from lti_tool.domain.roles import Role
+from lti_tool.domain.stipends import (
+    COMMITTED,
+    Stipend,
+    StipendEntry,
+    StipendState,
+    check_move,
+)
+from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from lti_tool.ports_credit import LedgerRow
+from lti_tool.services.common import Actor, record
+from lti_tool.services.credit_admin import amount_or_none
+from lti_tool.services.credit_scope import (
+    admin_id,
+    applicable_overrides,
+    governing_settings,
+    school_of,
+)
+from lti_tool.services.decisions import Decided
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    row: LedgerRow
+    educator: str
+    school: str
+    credential: str
+
+
+@dataclass
+class TotalRow:
+    school: str
+    funding_source: str
+    by_state: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    funding_source: str
+    budget: Decimal | None
+    committed: Decimal
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.committed
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums per school and funding source, per state; budgets with what is committed."""
+
+    rows: list[TotalRow]
+    budgets: list[BudgetRow]
+
+
+def move(
+    uow: UnitOfWork,
+    stipend: Stipend,
+    target: StipendState,
+    by: str | None,
+    at: datetime,
+    note: str = "",
+    batch: str = "",
+) -> None:
+    """Append the next ledger entry after checking the move is allowed; audit it."""
+    entries = uow.stipends.entries(stipend.id)
+    current = entries[-1].state
+    check_move(current, target)
+    uow.stipends.append(StipendEntry(stipend.id, len(entries) + 1, target, at, by, note, batch))
+    record(uow, at, by, "stipend", stipend.id, target.value, current.value, target.value, note)
+
+
+def committed(uow: UnitOfWork, district_id: str, funding_source: str) -> Decimal:
+    return sum(
+        (
+            item.stipend.amount
+            for item in uow.stipends.ledger(district_id)
+            if item.stipend.funding_source == funding_source and item.latest.state in COMMITTED
+        ),
+        Decimal(0),
+    )
+
+
+class StipendService:
+    """The stipend ledger (admins; the command line acts as the operator)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+
+    def on_decided(self, uow: UnitOfWork, decided: Decided) -> None:
+        """Decision hook: request the district's stipend for the award, if it pays one."""
+        award = decided.award
+        if award is None:
+            return
+        person = uow.people.person(award.person_id)
+        found = applicable_overrides(uow, person.organization_id, decided.credential).stipend
+        if found is None or found.stipend_amount is None or found.stipend_amount == 0:
+            return
+        governing = governing_settings(uow, found.organization_id)
+        stipend = Stipend(
+            id=new_id(),
+            award_id=award.id,
+            person_id=person.id,
+            district_id=found.organization_id,
+            school_id=school_of(uow, person.organization_id),
+            credential_slug=decided.credential.slug,
+            amount=found.stipend_amount,
+            currency=governing[1].currency if governing else "USD",
+            funding_source=found.funding_source,
+            requested_at=decided.at,
+        )
+        uow.stipends.add(stipend)
+        uow.stipends.append(
+            StipendEntry(stipend.id, 1, StipendState.REQUESTED, decided.at, decided.actor_id)
+        )
+        record(
+            uow, decided.at, decided.actor_id, "stipend", stipend.id, "request", None,
+            StipendState.REQUESTED.value, f"{stipend.amount} {stipend.currency}, award {award.id}",
+        )  # fmt: skip
+
+    def ledger(
+        self, actor: Actor, district_id: str | None = None, state: StipendState | None = None
+    ) -> list[LedgerView]:
+        actor.require(Role.ADMIN)
+        with self._uow() as uow:
+            names: dict[str, str] = {}
+
+            def org_name(org_id: str | None) -> str:
+                if not org_id:
+                    return "-"
+                if org_id not in names:
+                    names[org_id] = uow.people.organization(org_id).name
+                return names[org_id]
+
+            people: dict[str, str] = {}
+            titles: dict[str, str] = {}
+            views = []
+            for row in uow.stipends.ledger(district_id, state):
+                slug, person_id = row.stipend.credential_slug, row.stipend.person_id
+                if slug not in titles:
+                    version = uow.catalog.current_version(slug)
+                    titles[slug] = version.definition.title if version else slug
+                if person_id not in people:
+                    people[person_id] = uow.people.person(person_id).display_name
+                views.append(
+                    LedgerView(
+                        row, people[person_id], org_name(row.stipend.school_id), titles[slug]
+                    )
+                )
+            return views
+
+    def for_award(self, award_id: str) -> tuple[Stipend, StipendState] | None:
+        """The award's stipend and its state (no actor: delivery targets that carry stipends)."""
+        with self._uow() as uow:
+            stipend = uow.stipends.for_award(award_id)
+            if stipend is None:
+                return None
+            return stipend, uow.stipends.entries(stipend.id)[-1].state
+
+    def entries(self, actor: Actor, stipend_id: str) -> list[StipendEntry]:
+        actor.require(Role.ADMIN)
+        with self._uow() as uow:
+            uow.stipends.get(stipend_id)
+            return uow.stipends.entries(stipend_id)
+
+    def approve(self, actor: Actor | None, stipend_id: str, note: str = "") -> None:
+        """Approve within the funding source's budget, or refuse saying by how much."""
+        by = admin_id(actor)
+        with self._uow() as uow:
+            stipend = uow.stipends.get(stipend_id, for_update=True)
+            budget = uow.stipends.budget(
+                stipend.district_id, stipend.funding_source, for_update=True
+            )
+            if budget is not None:
+                used = committed(uow, stipend.district_id, stipend.funding_source)
+                if used + stipend.amount > budget:
+                    raise ValidationError(
+                        f"Approving {stipend.amount} {stipend.currency} would exceed the "
+                        f"{stipend.funding_source!r} budget: {budget} budgeted, {used} already "
+                        f"committed, {budget - used} left. Raise the budget or reject it."
+                    )
+            move(uow, stipend, StipendState.APPROVED, by, self._clock.now(), note.strip())
+            uow.commit()
+
+    def reject(self, actor: Actor | None, stipend_id: str, note: str) -> None:
+        by = admin_id(actor)
+        if not note.strip():
+            raise ValidationError("Say why the stipend is rejected (the audit trail keeps it).")
+        with self._uow() as uow:
+            stipend = uow.stipends.get(stipend_id, for_update=True)
+            move(uow, stipend, StipendState.REJECTED, by, self._clock.now(), note.strip())
+            uow.commit()
+
+    def mark_paid(self, actor: Actor | None, stipend_id: str, note: str = "") -> None:
+        by = admin_id(actor)
+        with self._uow() as uow:
+            stipend = uow.stipends.get(stipend_id, for_update=True)
+            move(uow, stipend, StipendState.PAID, by, self._clock.now(), note.strip() or "by hand")
+            uow.commit()
+
+    def set_budget(
+        self, actor: Actor | None, district_id: str, funding_source: str, amount: str
+    ) -> None:
+        by = admin_id(actor)
+        value = amount_or_none(amount, "Budget")
+        source = funding_source.strip()
+        if value is None or not source:
+            raise ValidationError("A budget needs a funding source and an amount.")
+        with self._uow() as uow:
+            uow.people.organization(district_id)
+            before = uow.stipends.budget(district_id, source)
+            uow.stipends.put_budget(district_id, source, value)
+            record(
+                uow, self._clock.now(), by, "stipend_budget", district_id, "set",
+                None if before is None else str(before), str(value), source,
+            )  # fmt: skip
+            uow.commit()
+
+    def totals(self, actor: Actor, district_id: str) -> Totals:
+        actor.require(Role.ADMIN)
+        views = self.ledger(actor, district_id)
+        rows: dict[tuple[str, str], TotalRow] = {}
+        for view in views:
+            key = (view.school, view.row.stipend.funding_source)
+            total = rows.setdefault(key, TotalRow(*key))
+            total.by_state[view.row.latest.state.value] += view.row.stipend.amount
+        with self._uow() as uow:
+            budgets = uow.stipends.budgets(district_id)
+            sources = sorted({source for _, source in rows} | set(budgets))
+            budget_rows = [
+                BudgetRow(source, budgets.get(source), committed(uow, district_id, source))
+                for source in sources
+            ]
+        return Totals([rows[key] for key in sorted(rows)], budget_rows)

@@ -1,0 +1,117 @@
+"""Admin, Stipends: the ledger with approve / reject / mark paid, budgets, totals, the payroll
+export (marks rows exported) and the paid file upload (closes them). Every move is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+
+from lti_tool.domain.errors import ValidationError
+from lti_tool.domain.roles import Role
+from lti_tool.domain.stipends import StipendState
+from lti_tool.services.credit_admin import LOCAL_KINDS
+from lti_tool.web.auth import container, current_actor, requires
+
+bp = Blueprint("stipends", __name__, url_prefix="/admin/stipends")
+CONFIRMED = {"reject": StipendState.REJECTED, "paid": StipendState.PAID}
+
+
+def _back(district_id: str) -> Any:
+    return redirect(url_for("stipends.index", district=district_id or None))
+
+
+@bp.get("")
+@requires(Role.ADMIN)
+def index() -> Any:
+    c = container()
+    actor = current_actor()
+    district_id = request.args.get("district") or None
+    try:
+        state = StipendState(request.args["state"]) if request.args.get("state") else None
+    except ValueError:
+        state = None
+    ledger = c.stipends.ledger(actor, district_id, state)
+    totals = c.stipends.totals(actor, district_id) if district_id else None
+    districts = {o.id: o.name for o in c.people.organizations() if o.kind in LOCAL_KINDS}
+    return render_template(
+        "admin/stipends.html", ledger=ledger, totals=totals, district_id=district_id,
+        districts=districts, states=list(StipendState), state=state,
+    )  # fmt: skip
+
+
+@bp.post("/<stipend_id>/approve")
+@requires(Role.ADMIN)
+def approve(stipend_id: str) -> Any:
+    container().stipends.approve(current_actor(), stipend_id, request.form.get("note", ""))
+    flash("Approved.", "success")
+    return _back(request.form.get("district", ""))
+
+
+@bp.get("/<stipend_id>/<action>")
+@requires(Role.ADMIN)
+def confirm(stipend_id: str, action: str) -> Any:
+    """Rejecting and marking paid close a stipend for good: ask first."""
+    if action not in CONFIRMED:
+        raise ValidationError("Choose reject or paid.")
+    entries = container().stipends.entries(current_actor(), stipend_id)
+    return render_template(
+        "admin/stipend_confirm.html", stipend_id=stipend_id, action=action, entries=entries,
+        district=request.args.get("district", ""),
+    )  # fmt: skip
+
+
+@bp.post("/<stipend_id>/<action>")
+@requires(Role.ADMIN)
+def close(stipend_id: str, action: str) -> Any:
+    if action not in CONFIRMED or request.form.get("confirm") != "yes":
+        flash("Nothing changed: tick the box to confirm.", "error")
+        return redirect(url_for("stipends.confirm", stipend_id=stipend_id, action=action))
+    service = container().stipends
+    note = request.form.get("note", "")
+    if action == "reject":
+        service.reject(current_actor(), stipend_id, note)
+    else:
+        service.mark_paid(current_actor(), stipend_id, note)
+    flash(f"Stipend {CONFIRMED[action].value}.", "success")
+    return _back(request.form.get("district", ""))
+
+
+@bp.post("/budgets/<district_id>")
+@requires(Role.ADMIN)
+def budget(district_id: str) -> Any:
+    form = request.form
+    container().stipends.set_budget(
+        current_actor(), district_id, form.get("funding_source", ""), form.get("amount", "")
+    )
+    flash("Budget saved.", "success")
+    return _back(district_id)
+
+
+@bp.post("/export/<district_id>")
+@requires(Role.ADMIN)
+def export(district_id: str) -> Any:
+    done = container().payroll.export(current_actor(), district_id)
+    return Response(
+        done.text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{done.filename}"'},
+    )
+
+
+@bp.post("/paid/<district_id>")
+@requires(Role.ADMIN)
+def paid(district_id: str) -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationError("Choose the paid file (CSV) to upload.")
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError("The paid file must be UTF-8 CSV.") from error
+    report = container().payroll.import_paid(current_actor(), district_id, text)
+    flash(
+        f"{report.paid} stipend(s) marked paid; {report.already_paid} were already paid.",
+        "success",
+    )
+    return _back(district_id)
