@@ -26,6 +26,11 @@ UNIT_NAMES = {
 NO_CREDIT = "No credit in this cycle yet: it is added when a credential is awarded."
 
 
+def plain(amount: Decimal) -> str:
+    """``30.00`` as ``30``, ``12.50`` as ``12.5``: no trailing zeros, no exponent."""
+    return f"{amount.normalize():f}"
+
+
 def unit_name(unit: str) -> str:
     return UNIT_NAMES.get(unit, unit.replace("_", " "))
 
@@ -33,9 +38,9 @@ def unit_name(unit: str) -> str:
 def _category_label(name: str, cap: Decimal | None, minimum: Decimal | None, met: bool) -> str:
     label = name.replace("_", " ")
     if cap is not None:
-        label += f" (cap {cap:g})"
+        label += f" (cap {plain(cap)})"
     if minimum is not None:
-        label += f" (minimum {minimum:g}, {'met' if met else 'not met yet'})"
+        label += f" (minimum {plain(minimum)}, {'met' if met else 'not met yet'})"
     return label
 
 
@@ -61,7 +66,7 @@ def renewal_chart(progress: Progress, key: str = "renewal") -> ChartData:
         title="Renewal progress in this cycle",
         description=f"Credit earned and credit counted after caps, per category, in the cycle "
         f"{progress.cycle_start.isoformat()} to {progress.cycle_end.isoformat()}, in {unit}; "
-        f"the requirement is {progress.requirement:g} {unit}.",
+        f"the requirement is {plain(progress.requirement)} {unit}.",
         category_label="Category",
         value_label=unit[:1].upper() + unit[1:],
         categories=tuple(categories),
@@ -84,7 +89,7 @@ def school_chart(people: Sequence[tuple[str, Progress | None]], key: str) -> Cha
         category_label="Person",
         value_label="Counted toward renewal (%)",
         categories=tuple(
-            f"{name} ({p.total:g} of {p.requirement:g} {unit_name(p.unit)})" for name, p in rows
+            f"{name} ({plain(p.total)} of {plain(p.requirement)} {unit_name(p.unit)})" for name, p in rows
         ),
         series=(Series("Progress", tuple(float(p.percent) for _, p in rows)),),
         kind=ChartKind.HORIZONTAL_BAR,
