@@ -89,7 +89,8 @@ def school_chart(people: Sequence[tuple[str, Progress | None]], key: str) -> Cha
         category_label="Person",
         value_label="Counted toward renewal (%)",
         categories=tuple(
-            f"{name} ({plain(p.total)} of {plain(p.requirement)} {unit_name(p.unit)})" for name, p in rows
+            f"{name} ({plain(p.total)} of {plain(p.requirement)} {unit_name(p.unit)})"
+            for name, p in rows
         ),
         series=(Series("Progress", tuple(float(p.percent) for _, p in rows)),),
         kind=ChartKind.HORIZONTAL_BAR,

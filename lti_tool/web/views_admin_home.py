@@ -11,8 +11,8 @@ from lti_tool.charts import render
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import OrganizationKind, Role
 from lti_tool.services.organizations import FILTERS, SORTS
-from lti_tool.web.chart_views import csv_response
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.chart_views import csv_response
 from lti_tool.web.listing import list_query
 
 bp = Blueprint("admin_home", __name__, url_prefix="/admin")

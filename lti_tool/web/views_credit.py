@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from lti_tool.charts import render
-
 from lti_tool.domain.catalog_badge import CREDIT_UNITS
 from lti_tool.domain.errors import NotFoundError
 from lti_tool.domain.roles import Role

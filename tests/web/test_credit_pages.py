@@ -133,9 +133,7 @@ def test_stipends_are_approved_exported_and_paid_over_http(
     assert unconfirmed.status_code == 302 and "/approve" in unconfirmed.headers["Location"]
     (still,) = container.stipends.ledger(container.people.actor(district.admin))
     assert still.row.latest.state is StipendState.REQUESTED
-    refused = post(
-        client, f"/admin/stipends/{stipend_id}/approve", district=org, confirm="yes"
-    )
+    refused = post(client, f"/admin/stipends/{stipend_id}/approve", district=org, confirm="yes")
     assert refused.status_code == 422
     assert "would exceed the &#39;Title II&#39; budget" in refused.get_data(as_text=True)
     post(client, f"/admin/stipends/budgets/{org}", funding_source="Title II", amount="1000")

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db.models import (
     AwardRow,
-    CreditLineRow,
     CredentialVersionRow,
+    CreditLineRow,
     DecisionRow,
     OrganizationRow,
     PersonRow,
@@ -76,10 +76,10 @@ class SqlDashboardQueries:
             return [FirstAttemptFact(title, outcome) for title, outcome in session.execute(query)]
 
     def credit_granted(self, since: date) -> list[CreditFact]:
-        query = select(
-            CreditLineRow.jurisdiction, CreditLineRow.unit, CreditLineRow.amount,
-            CreditLineRow.clock_hours,
-        ).where(CreditLineRow.superseded_at.is_(None), CreditLineRow.earned_on >= since)  # fmt: skip
+        line = CreditLineRow
+        query = select(line.jurisdiction, line.unit, line.amount, line.clock_hours).where(
+            line.superseded_at.is_(None), line.earned_on >= since
+        )
         with Session(self._engine) as session:
             return [CreditFact(*row) for row in session.execute(query)]
 
@@ -91,9 +91,11 @@ class SqlDashboardQueries:
         )
         query = (
             select(
-                StipendEntryRow.state, StipendRow.funding_source, StipendRow.currency,
+                StipendEntryRow.state,
+                StipendRow.funding_source,
+                StipendRow.currency,
                 StipendRow.amount,
-            )  # fmt: skip
+            )
             .join(latest, latest.c.stipend_id == StipendRow.id)
             .join(
                 StipendEntryRow,
