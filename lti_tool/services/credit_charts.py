@@ -72,7 +72,7 @@ def renewal_chart(progress: Progress, key: str = "renewal") -> ChartData:
         categories=tuple(categories),
         series=(Series("Earned", tuple(earned)), Series("Counted (after caps)", tuple(counted))),
         kind=ChartKind.HORIZONTAL_BAR,
-        thresholds=(Threshold(f"Requirement ({unit})", float(progress.requirement)),),
+        thresholds=(Threshold(f"Requirement in {unit}", float(progress.requirement)),),
         empty_note=NO_CREDIT,
     )
 

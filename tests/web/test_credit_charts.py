@@ -40,7 +40,7 @@ def test_the_teacher_sees_renewal_progress_per_category_with_its_cap(
         "general,12,12\r\n"
         "self study (cap 30),40,30\r\n"
         "Total toward renewal,52,42\r\n"
-        "Requirement (clock hours),150\r\n"
+        "Requirement in clock hours,150\r\n"
     )
 
 
