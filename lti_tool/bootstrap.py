@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from connectors.http import HttpClient
 from connectors.oneroster.csv_package import CsvPackage
 from connectors.oneroster.factory import OneRosterSources
+from connectors.pdms.csv_export.certificate import certificate_pdf
+from connectors.pdms.registry import PdmsAdapters
 from lti_tool.badges.baker import Baker
 from lti_tool.badges.keyring import IssuerKeyRing
 from lti_tool.badges.proofs import BadgeProofs
@@ -37,9 +39,17 @@ from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
 from lti_tool.services.credentials import CredentialService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
+from lti_tool.services.delivery import DELIVERY_TOPIC, DeliveryService
+from lti_tool.services.delivery_admin import DeliveryAdmin
+from lti_tool.services.delivery_items import (
+    CredentialLinks,
+    ItemSources,
+    NominalCreditLines,
+    NoStipends,
+)
 from lti_tool.services.evidence import EvidenceService
 from lti_tool.services.launch import LaunchService
-from lti_tool.services.outbox import OutboxWorker
+from lti_tool.services.outbox import OutboxWorker, RetryPolicy
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
@@ -108,6 +118,10 @@ class Container:
     registrar: DynamicRegistrar
     role_overrides: RoleOverrideService
     cohorts: CohortService
+    delivery: DeliveryService
+    delivery_admin: DeliveryAdmin
+    pdms: PdmsAdapters
+    """Delivery targets' shared HTTP client; closed with the container."""
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -189,6 +203,16 @@ def build(
     linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
     roster = RosterService(roster_stores, linker, clock, roster_policy)
     roster_http = HttpClient()
+    decisions = DecisionService(uow_factory, clock, policy)
+    # Delivery: provisional credit (catalog nominal hours) and stipend (none) sources until the
+    # credit rules and stipend ledger land; the lead swaps in CreditService at merge.
+    pdms, retry = PdmsAdapters(), RetryPolicy()
+    sources = ItemSources(NominalCreditLines(uow_factory), NoStipends(), settings.issuer_name)
+    links = CredentialLinks(credentials.issue_for_award, settings.base_url)
+    delivery = DeliveryService(uow_factory, clock, pdms, box, sources, links, retry.max_attempts)
+    decisions.on_decided.append(delivery.on_decided)
+    credentials.on_revoked.append(delivery.on_revoked)
+    consumers = {AWARDED_TOPIC: credentials.consume_awarded, DELIVERY_TOPIC: delivery.consume}
     return Container(
         settings=settings,
         engine=engine,
@@ -201,7 +225,7 @@ def build(
         submissions=SubmissionService(uow_factory, clock, policy),
         evidence=EvidenceService(uow_factory, clock, store, sniffer, policy),
         reviews=ReviewService(uow_factory, clock, policy),
-        decisions=DecisionService(uow_factory, clock, policy),
+        decisions=decisions,
         audit=AuditService(uow_factory),
         secrets=box,
         tool_keys=tool_keys,
@@ -220,7 +244,7 @@ def build(
         verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
-        worker=OutboxWorker(uow_factory, clock, {AWARDED_TOPIC: credentials.consume_awarded}),
+        worker=OutboxWorker(uow_factory, clock, consumers, retry),
         roster=roster,
         roster_sync=RosterSyncService(
             roster_stores, roster, box, OneRosterSources(roster_http), clock
@@ -229,4 +253,9 @@ def build(
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),
         cohorts=CohortService(uow_factory, clock),
+        delivery=delivery,
+        delivery_admin=DeliveryAdmin(
+            uow_factory, clock, box, delivery, sources, links, certificate_pdf
+        ),
+        pdms=pdms,
     )

@@ -57,4 +57,5 @@ def command_container(settings: Settings | None = None, **parts: Any) -> Iterato
     finally:
         container.lti.http.close()
         container.roster_http.close()
+        container.pdms.close()
         container.engine.dispose()

@@ -39,6 +39,7 @@ from lti_tool.ports_badges import (
     IssuerRepository,
     StackAwardRepository,
 )
+from lti_tool.ports_delivery import DeliveryRepository, DeliveryTargetRepository
 
 
 class Clock(Protocol):
@@ -338,6 +339,8 @@ class UnitOfWork(Protocol):
     credentials: IssuedCredentialRepository
     stack_awards: StackAwardRepository
     role_overrides: RoleOverrideRepository
+    delivery_targets: DeliveryTargetRepository
+    deliveries: DeliveryRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

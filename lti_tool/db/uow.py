@@ -14,6 +14,7 @@ from lti_tool.db.repositories.badges import (
     SqlStackAwardRepository,
 )
 from lti_tool.db.repositories.catalog import SqlCatalogRepository
+from lti_tool.db.repositories.delivery import SqlDeliveryRepository, SqlDeliveryTargetRepository
 from lti_tool.db.repositories.events import (
     SqlAuditRepository,
     SqlAwardRepository,
@@ -49,6 +50,7 @@ from lti_tool.ports_badges import (
     IssuerRepository,
     StackAwardRepository,
 )
+from lti_tool.ports_delivery import DeliveryRepository, DeliveryTargetRepository
 
 CONCURRENT_WRITE = (
     "Another change was saved at the same moment, so this one was not. Nothing was lost: "
@@ -81,6 +83,8 @@ class SqlUnitOfWork:
     credentials: IssuedCredentialRepository
     stack_awards: StackAwardRepository
     role_overrides: RoleOverrideRepository
+    delivery_targets: DeliveryTargetRepository
+    deliveries: DeliveryRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -102,6 +106,8 @@ class SqlUnitOfWork:
         self.credentials = SqlIssuedCredentialRepository(self.session)
         self.stack_awards = SqlStackAwardRepository(self.session)
         self.role_overrides = SqlRoleOverrideRepository(self.session)
+        self.delivery_targets = SqlDeliveryTargetRepository(self.session)
+        self.deliveries = SqlDeliveryRepository(self.session)
         return self
 
     def __exit__(

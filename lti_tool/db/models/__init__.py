@@ -8,6 +8,7 @@ from lti_tool.db.models.badges import (
 )
 from lti_tool.db.models.base import Base
 from lti_tool.db.models.catalog import CredentialRow, CredentialVersionRow, StackRow
+from lti_tool.db.models.delivery import DeliveryRow, DeliveryTargetRow
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
 from lti_tool.db.models.lti import (
     DeploymentRow,
@@ -47,6 +48,8 @@ __all__ = [
     "CredentialRow",
     "CredentialVersionRow",
     "DecisionRow",
+    "DeliveryRow",
+    "DeliveryTargetRow",
     "DeploymentRow",
     "EvidenceFileRow",
     "ExternalIdentityRow",

@@ -1,0 +1,139 @@
+"""What a delivery sends: the award, the educator, the credit lines and stipend, gathered when it
+runs; and the provisional credit and stipend sources used until the credit rules land."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from lti_tool.domain.credit_lines import CreditLine
+from lti_tool.domain.delivery import (
+    Delivery,
+    DeliveryAction,
+    DeliveryItem,
+    DeliveryTarget,
+    idempotency_key,
+)
+from lti_tool.domain.errors import ConflictError, NotFoundError
+from lti_tool.domain.roles import IdentityKind
+from lti_tool.ports import UnitOfWork, UnitOfWorkFactory
+from lti_tool.ports_delivery import CreditLineSource, StipendSource
+from lti_tool.services.credentials import IssueOutcome
+
+EDUCATOR_ID_KINDS = (IdentityKind.STATE_EDUCATOR_ID, IdentityKind.EMPLOYEE_ID)
+"""The ids PD and HR systems know educators by, best first; our person id is the fallback."""
+
+
+class NominalCreditLines:
+    """One clock-hour line from the catalog's nominal credit (provisional: the credit rules'
+    ``CreditService.lines_for_award`` replaces it)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow = uow_factory
+
+    def lines_for_award(self, award_id: str) -> list[CreditLine]:
+        with self._uow() as uow:
+            award = uow.awards.get(award_id)
+            version = uow.catalog.version(award.credential_version_id)
+        credit = version.definition.credit
+        if credit is None:
+            return []
+        hours = credit.amount if credit.unit == "clock_hours" else Decimal(0)
+        return [
+            CreditLine(
+                award_id=award_id,
+                amount=credit.amount,
+                unit=credit.unit,
+                jurisdiction="",
+                category="general",
+                rule_version=f"catalog:{version.slug}@{version.version}",
+                clock_hours=hours,
+            )
+        ]
+
+
+class NoStipends:
+    """No stipend amounts (provisional: the stipend ledger replaces it)."""
+
+    def amount_for_award(self, award_id: str) -> Decimal | None:
+        return None
+
+
+@dataclass(frozen=True)
+class ItemSources:
+    credit: CreditLineSource
+    stipends: StipendSource
+    provider_name: str
+
+
+def educator_id(uow: UnitOfWork, person_id: str) -> str:
+    identities = uow.people.identities_of(person_id)
+    for kind in EDUCATOR_ID_KINDS:
+        for identity in identities:
+            if identity.kind is kind and identity.value:
+                return identity.value
+    return person_id
+
+
+def build_item(
+    uow: UnitOfWork,
+    sources: ItemSources,
+    delivery: Delivery,
+    target: DeliveryTarget,
+    verification_url: str,
+) -> DeliveryItem:
+    """The item for ``delivery`` (inside ``uow``; credit and stipends are read after)."""
+    award = uow.awards.get(delivery.award_id)
+    person = uow.people.person(award.person_id)
+    version = uow.catalog.version(award.credential_version_id)
+    revoked_at, reason = None, ""
+    if delivery.action is DeliveryAction.REVOKE:
+        credential = uow.credentials.for_award(award.id)
+        if credential is None or credential.revoked_at is None:
+            raise NotFoundError("The award's credential is not revoked.")
+        revoked_at, reason = credential.revoked_at, credential.revocation_reason or ""
+    return DeliveryItem(
+        delivery_id=delivery.id,
+        idempotency_key=delivery.idempotency_key,
+        action=delivery.action,
+        award_id=award.id,
+        awarded_at=award.awarded_at,
+        educator_id=educator_id(uow, person.id),
+        educator_name=person.display_name,
+        educator_email=person.email or "",
+        credential_slug=version.slug,
+        credential_title=version.definition.title,
+        credential_version=version.version,
+        verification_url=verification_url,
+        provider_name=sources.provider_name,
+        provider_number=target.config.get("provider_number", ""),
+        revoked_at=revoked_at,
+        revocation_reason=reason,
+        award_key=idempotency_key(target.id, award.id, DeliveryAction.AWARD.value),
+    )
+
+
+def with_credit(item: DeliveryItem, sources: ItemSources) -> DeliveryItem:
+    """The item with its credit lines and stipend (each source opens its own transaction)."""
+    return replace(
+        item,
+        lines=tuple(sources.credit.lines_for_award(item.award_id)),
+        stipend=sources.stipends.amount_for_award(item.award_id),
+    )
+
+
+class CredentialLinks:
+    """The public page of an award's Open Badge, issuing it first when the worker has not yet
+    (issuing is idempotent; a clash with the issuing consumer reads the winner's)."""
+
+    def __init__(self, issue: Callable[[str], IssueOutcome], base_url: str) -> None:
+        self._issue = issue
+        self._base = base_url.rstrip("/")
+
+    def for_award(self, award_id: str) -> str:
+        try:
+            outcome = self._issue(award_id)
+        except ConflictError:
+            outcome = self._issue(award_id)
+        return f"{self._base}/credentials/{outcome.credential.id}"
