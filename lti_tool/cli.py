@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from lti_tool.cli_badges import credentials, issuers, worker
+from lti_tool.cli_delivery import connections, deliveries
 from lti_tool.cli_keys import keys
 from lti_tool.cli_platforms import platform
 from lti_tool.cli_roster import roster
@@ -155,3 +156,5 @@ main.add_command(credentials)
 main.add_command(issuers)
 main.add_command(worker)
 main.add_command(roster)
+main.add_command(connections)
+main.add_command(deliveries)

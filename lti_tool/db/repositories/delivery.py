@@ -43,20 +43,35 @@ def _delivery(row: DeliveryRow) -> Delivery:
     )
 
 
+def _fill_target(row: DeliveryTargetRow, target: DeliveryTarget) -> None:
+    row.kind, row.name, row.config = target.kind, target.name, dict(target.config)
+    row.sealed_secrets, row.active = target.sealed_secrets, target.active
+    row.created_at, row.updated_at = target.created_at, target.updated_at
+
+
+def _fill_delivery(row: DeliveryRow, delivery: Delivery) -> None:
+    row.target_id, row.award_id = delivery.target_id, delivery.award_id
+    row.action, row.status = delivery.action.value, delivery.status.value
+    row.idempotency_key, row.attempts = delivery.idempotency_key, delivery.attempts
+    row.last_status_code, row.last_answer = delivery.last_status_code, delivery.last_answer
+    row.remote_ref, row.delivered_at = delivery.remote_ref, delivery.delivered_at
+    row.created_at, row.updated_at = delivery.created_at, delivery.updated_at
+
+
 class SqlDeliveryTargetRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def add(self, target: DeliveryTarget) -> None:
-        self._session.add(DeliveryTargetRow(id=target.id))
-        self.save(target)
+        row = DeliveryTargetRow(id=target.id)
+        _fill_target(row, target)
+        self._session.add(row)
+        self._session.flush()
 
     def save(self, target: DeliveryTarget) -> None:
         row = self._session.get(DeliveryTargetRow, target.id)
         assert row is not None
-        row.kind, row.name, row.config = target.kind, target.name, dict(target.config)
-        row.sealed_secrets, row.active = target.sealed_secrets, target.active
-        row.created_at, row.updated_at = target.created_at, target.updated_at
+        _fill_target(row, target)
         self._session.flush()
 
     def get(self, target_id: str) -> DeliveryTarget:
@@ -85,18 +100,15 @@ class SqlDeliveryRepository:
         self._session = session
 
     def add(self, delivery: Delivery) -> None:
-        self._session.add(DeliveryRow(id=delivery.id))
-        self.save(delivery)
+        row = DeliveryRow(id=delivery.id)
+        _fill_delivery(row, delivery)
+        self._session.add(row)
+        self._session.flush()
 
     def save(self, delivery: Delivery) -> None:
         row = self._session.get(DeliveryRow, delivery.id)
         assert row is not None
-        row.target_id, row.award_id = delivery.target_id, delivery.award_id
-        row.action, row.status = delivery.action.value, delivery.status.value
-        row.idempotency_key, row.attempts = delivery.idempotency_key, delivery.attempts
-        row.last_status_code, row.last_answer = delivery.last_status_code, delivery.last_answer
-        row.remote_ref, row.delivered_at = delivery.remote_ref, delivery.delivered_at
-        row.created_at, row.updated_at = delivery.created_at, delivery.updated_at
+        _fill_delivery(row, delivery)
         self._session.flush()
 
     def get(self, delivery_id: str) -> Delivery:
