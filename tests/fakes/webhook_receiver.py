@@ -21,6 +21,8 @@ class WebhookReceiver(LoopbackApp):
         self.received: dict[str, dict[str, Any]] = {}
         self.rejected: list[str] = []
         self.posts = 0
+        self.arrived = 0
+        """Signed requests that reached the handler (before ``delay``)."""
 
     def handle(self, request: Request) -> Response:
         raw = request.get_data()
@@ -30,8 +32,11 @@ class WebhookReceiver(LoopbackApp):
                 self.rejected.append(wrong)
             return Response(json.dumps({"error": wrong}), status=401)
         key = request.headers.get(IDEMPOTENCY_HEADER, "")
-        if self.delay:
-            time.sleep(self.delay)
+        with self.lock:
+            self.arrived += 1
+        started = time.monotonic()
+        while self.delay and time.monotonic() - started < self.delay:  # a test may cut it short
+            time.sleep(0.01)
         with self.lock:
             self.posts += 1
             if key in self.received:

@@ -96,10 +96,12 @@ def read_credit(raw: bytes | str) -> dict[str, Any]:
 
 def error_text(raw: str) -> str:
     """A SIF ``<error>`` (code, message, description) in one line; other bodies as they are."""
+    if not raw.lstrip().startswith("<"):
+        return raw[:500]
     try:
         error = parse(raw).get("error") or {}
-    except Exception:
-        return raw[:500]
+    except Exception as problem:  # a hostile or broken document: say so, never expand it
+        return f"unreadable XML answer ({type(problem).__name__})"
     if not isinstance(error, dict):
         return raw[:500]
     parts = [str(error[key]) for key in ("code", "message", "description") if error.get(key)]
