@@ -20,6 +20,7 @@ from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
 from lti_tool.web.views_admin_people import bp as admin_people_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
+from lti_tool.web.views_admin_delivery import bp as admin_delivery_bp
 from lti_tool.web.views_admin_roster import bp as admin_roster_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
 from lti_tool.web.views_badges import bp as badges_bp
@@ -148,5 +149,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_roster_bp)
+    app.register_blueprint(admin_delivery_bp)
     _register_errors(app)
     return app
