@@ -67,6 +67,9 @@ class VerificationLinks(Protocol):
     """The public verification URL of an award's credential (issuing it first if needed)."""
 
     def for_award(self, award_id: str) -> str: ...
+    def for_credential(self, credential_id: str) -> str:
+        """The link of a credential already issued (no database work)."""
+        ...
 
 
 class SecretSealer(Protocol):
@@ -109,6 +112,10 @@ class DeliveryRepository(Protocol):
     def status_counts(self, target_id: str) -> dict[str, int]: ...
     def awards_without(self, target_id: str, limit: int) -> list[str]:
         """Award ids (oldest first) that have no award delivery to the target yet."""
+        ...
+
+    def credential_id(self, award_id: str) -> str | None:
+        """The id of the award's issued Open Badge, if it is issued yet."""
         ...
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:

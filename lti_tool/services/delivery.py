@@ -22,7 +22,7 @@ from lti_tool.domain.delivery import (
     Receipt,
     idempotency_key,
 )
-from lti_tool.domain.errors import DeliveryError, DeliveryRefused, RetryLater
+from lti_tool.domain.errors import DeliveryError, DeliveryRefused, DomainError, RetryLater
 from lti_tool.domain.model import OutboxEvent, new_id
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.ports_delivery import (
@@ -159,14 +159,25 @@ class DeliveryService:
                 first = uow.deliveries.find(target.id, delivery.award_id, "award")
                 if first is None or not first.status.settled:
                     raise RetryLater("The award's own delivery has not arrived yet.")
-        link = self._links.for_award(delivery.award_id)
-        with self._uow() as uow:
-            item = build_item(uow, self._sources, delivery, target, link)
-        item = with_credit(item, self._sources)
+            issued = uow.deliveries.credential_id(delivery.award_id)
+            try:
+                item = build_item(uow, self._sources, delivery, target, "")
+            except DomainError as error:
+                self._failed(delivery, target, event.attempts, error, False)
+                raise
         try:
+            link = (
+                self._links.for_credential(issued)
+                if issued is not None
+                else self._links.for_award(delivery.award_id)
+            )
+            item = replace(with_credit(item, self._sources), verification_url=link)
             receipt = self.adapter(target).deliver(item)
         except DeliveryError as error:
             self._failed(delivery, target, event.attempts, error, error.retriable)
+            raise
+        except DomainError as error:  # our own rules refused (e.g. the badge cannot be built)
+            self._failed(delivery, target, event.attempts, error, False)
             raise
         except Exception as error:
             self._failed(delivery, target, event.attempts, error, True)
@@ -211,7 +222,7 @@ class DeliveryService:
         else:
             status = DeliveryStatus.RETRYING
         code = getattr(error, "status", None)
-        answer = str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}"
+        answer = str(error) if isinstance(error, DomainError) else f"{type(error).__name__}"
         with self._uow() as uow:
             current = uow.deliveries.get(delivery.id)
             failed = replace(

@@ -4,7 +4,7 @@ runs; and the provisional credit and stipend sources used until the credit rules
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from lti_tool.domain.credit_lines import CreditLine
@@ -16,6 +16,7 @@ from lti_tool.domain.delivery import (
     idempotency_key,
 )
 from lti_tool.domain.errors import ConflictError, NotFoundError
+from lti_tool.domain.model import CredentialVersion
 from lti_tool.domain.roles import IdentityKind
 from lti_tool.ports import UnitOfWork, UnitOfWorkFactory
 from lti_tool.ports_delivery import CreditLineSource, StipendSource
@@ -31,11 +32,12 @@ class NominalCreditLines:
 
     def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
         self._uow = uow_factory
+        self._versions: dict[str, CredentialVersion] = {}
 
     def lines_for_award(self, award_id: str) -> list[CreditLine]:
         with self._uow() as uow:
             award = uow.awards.get(award_id)
-            version = uow.catalog.version(award.credential_version_id)
+            version = cached_version(uow, self._versions, award.credential_version_id)
         credit = version.definition.credit
         if credit is None:
             return []
@@ -60,11 +62,22 @@ class NoStipends:
         return None
 
 
+def cached_version(
+    uow: UnitOfWork, cache: dict[str, CredentialVersion], version_id: str
+) -> CredentialVersion:
+    """Credential versions never change once written, so each is read and parsed once."""
+    found = cache.get(version_id)
+    if found is None:
+        found = cache[version_id] = uow.catalog.version(version_id)
+    return found
+
+
 @dataclass(frozen=True)
 class ItemSources:
     credit: CreditLineSource
     stipends: StipendSource
     provider_name: str
+    versions: dict[str, CredentialVersion] = field(default_factory=dict)
 
 
 def educator_id(uow: UnitOfWork, person_id: str) -> str:
@@ -86,7 +99,7 @@ def build_item(
     """The item for ``delivery`` (inside ``uow``; credit and stipends are read after)."""
     award = uow.awards.get(delivery.award_id)
     person = uow.people.person(award.person_id)
-    version = uow.catalog.version(award.credential_version_id)
+    version = cached_version(uow, sources.versions, award.credential_version_id)
     revoked_at, reason = None, ""
     if delivery.action is DeliveryAction.REVOKE:
         credential = uow.credentials.for_award(award.id)
@@ -131,9 +144,12 @@ class CredentialLinks:
         self._issue = issue
         self._base = base_url.rstrip("/")
 
+    def for_credential(self, credential_id: str) -> str:
+        return f"{self._base}/credentials/{credential_id}"
+
     def for_award(self, award_id: str) -> str:
         try:
             outcome = self._issue(award_id)
         except ConflictError:
             outcome = self._issue(award_id)
-        return f"{self._base}/credentials/{outcome.credential.id}"
+        return self.for_credential(outcome.credential.id)

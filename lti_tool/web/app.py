@@ -18,9 +18,9 @@ from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
 from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
+from lti_tool.web.views_admin_delivery import bp as admin_delivery_bp
 from lti_tool.web.views_admin_people import bp as admin_people_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
-from lti_tool.web.views_admin_delivery import bp as admin_delivery_bp
 from lti_tool.web.views_admin_roster import bp as admin_roster_bp
 from lti_tool.web.views_assessor import bp as assessor_bp
 from lti_tool.web.views_badges import bp as badges_bp

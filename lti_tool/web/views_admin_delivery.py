@@ -67,7 +67,9 @@ def add() -> Any:
         if isinstance(error, ConflictError):
             error = ValidationError(error.message)
         return _page(form, error), 422
-    flash(f"Connected {target.name}. Its secrets are stored encrypted and not shown again.", "success")
+    flash(
+        f"Connected {target.name}. Its secrets are stored encrypted and not shown again.", "success"
+    )
     return redirect(url_for("admin_delivery.index"))
 
 

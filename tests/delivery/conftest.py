@@ -64,12 +64,17 @@ def make_district(container: Container) -> District:
     org = people.add_organization("Maple District", OrganizationKind.DISTRICT, slug="maple")
 
     def actor(name: str, role: Role) -> Actor:
-        return people.actor(people.add_person(name, organization_id=org.id, roles=((role, org.id),)).id)
+        return people.actor(
+            people.add_person(name, organization_id=org.id, roles=((role, org.id),)).id
+        )
 
     return District(
-        container, org.id, actor("Asa Assessor", Role.ASSESSOR), actor("Isa Issuer", Role.ISSUER),
+        container,
+        org.id,
+        actor("Asa Assessor", Role.ASSESSOR),
+        actor("Isa Issuer", Role.ISSUER),
         actor("Ada Admin", Role.ADMIN),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

@@ -25,12 +25,28 @@ def test_admin_connects_tests_and_settles_deliveries(district: District) -> None
     sign_in(client, district.admin.person_id)
     with WebhookReceiver(secret="top-secret-value") as receiver:
         assert client.post(URL, data={"kind": "webhook", "name": "x"}).status_code == 400  # no CSRF
-        bad = client.post(URL, data={"csrf_token": csrf(client), "kind": "webhook", "name": "hr",
-                                     "url": "ftp://x", "secret": ""})  # fmt: skip
+        bad = client.post(
+            URL,
+            data={
+                "csrf_token": csrf(client),
+                "kind": "webhook",
+                "name": "hr",
+                "url": "ftp://x",
+                "secret": "",
+            },
+        )
         assert bad.status_code == 422
         assert "url: must be an http(s) URL" in bad.get_data(as_text=True)
-        added = client.post(URL, data={"csrf_token": csrf(client), "kind": "webhook", "name": "hr",
-                                       "url": receiver.base_url, "secret": "top-secret-value"})  # fmt: skip
+        added = client.post(
+            URL,
+            data={
+                "csrf_token": csrf(client),
+                "kind": "webhook",
+                "name": "hr",
+                "url": receiver.base_url,
+                "secret": "top-secret-value",
+            },
+        )
         assert added.status_code == 302
         page = client.get(URL).get_data(as_text=True)
         assert "hr" in page and "secret</span> set (hidden)" in page
@@ -52,10 +68,16 @@ def test_admin_connects_tests_and_settles_deliveries(district: District) -> None
         (delivery,) = container.delivery_admin.deliveries_for_award(None, award_id)
 
         receiver.secret = "top-secret-value"
-        assert post(client, f"{URL}/deliveries/{delivery.id}/retry",
-                    back="//evil.example/").headers["Location"] == URL  # fmt: skip
+        assert (
+            post(client, f"{URL}/deliveries/{delivery.id}/retry", back="//evil.example/").headers[
+                "Location"
+            ]
+            == URL
+        )
         container.worker.drain()
-        assert container.delivery_admin.delivery(None, delivery.id).status is DeliveryStatus.DELIVERED
+        assert (
+            container.delivery_admin.delivery(None, delivery.id).status is DeliveryStatus.DELIVERED
+        )
         per_award = client.get(f"{URL}/awards/{award_id}").get_data(as_text=True)
         assert "delivered" in per_award
         pdf = client.get(f"{URL}/deliveries/{delivery.id}/certificate.pdf")
@@ -67,14 +89,21 @@ def test_admin_connects_tests_and_settles_deliveries(district: District) -> None
         container.worker.drain()
         (refused,) = container.delivery_admin.deliveries_for_award(None, second)
         assert post(client, f"{URL}/deliveries/{refused.id}/resolve", note="").status_code == 422
-        resolved = post(client, f"{URL}/deliveries/{refused.id}/resolve", note="Typed into Frontline")
+        resolved = post(
+            client, f"{URL}/deliveries/{refused.id}/resolve", note="Typed into Frontline"
+        )
         assert resolved.status_code == 302
         assert container.delivery_admin.delivery(None, refused.id).status is DeliveryStatus.RESOLVED
 
     with Session(container.engine) as session:
         actions = {(row.entity_type, row.action) for row in session.scalars(select(AuditEntryRow))}
-    assert {("delivery_target", "create"), ("delivery_target", "test"), ("delivery", "retry"),
-            ("delivery", "resolve"), ("delivery", "attempt")} <= actions  # fmt: skip
+    assert {
+        ("delivery_target", "create"),
+        ("delivery_target", "test"),
+        ("delivery", "retry"),
+        ("delivery", "resolve"),
+        ("delivery", "attempt"),
+    } <= actions
 
 
 def test_only_admins_see_delivery_pages(district: District) -> None:

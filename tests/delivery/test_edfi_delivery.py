@@ -27,17 +27,21 @@ def edfi() -> Iterator[FakeEdFi]:
 
 def connect(district: District, edfi: FakeEdFi, secret: str = "s3cret") -> str:
     target = district.container.delivery_admin.add_target(
-        None, "edfi", "state-ods",
+        None,
+        "edfi",
+        "state-ods",
         {"base_url": edfi.base_url, "client_id": "district", "namespace": NS},
         {"client_secret": secret},
-    )  # fmt: skip
+    )
     return target.id
 
 
 def later(container: Container, seconds: float) -> None:
     """Move every pending outbox row's time to now (the backoff has passed)."""
     with Session(container.engine) as session:
-        for row in session.scalars(select(OutboxEventRow).where(OutboxEventRow.delivered_at.is_(None))):
+        for row in session.scalars(
+            select(OutboxEventRow).where(OutboxEventRow.delivered_at.is_(None))
+        ):
             row.available_at = row.available_at - timedelta(seconds=seconds)
         session.commit()
 
@@ -64,7 +68,9 @@ def test_an_award_creates_the_event_on_409_and_the_attendance_once(
 
     # A replay of the old outbox row changes nothing at the target.
     with Session(container.engine) as session:
-        row = session.scalars(select(OutboxEventRow).where(OutboxEventRow.topic == DELIVERY_TOPIC)).one()
+        row = session.scalars(
+            select(OutboxEventRow).where(OutboxEventRow.topic == DELIVERY_TOPIC)
+        ).one()
         row.delivered_at = None
         row.available_at = row.created_at
         session.commit()
@@ -74,8 +80,9 @@ def test_an_award_creates_the_event_on_409_and_the_attendance_once(
 
     with Session(container.engine) as session:
         attempts = session.scalars(
-            select(AuditEntryRow).where(AuditEntryRow.entity_type == "delivery",
-                                        AuditEntryRow.action == "attempt")  # fmt: skip
+            select(AuditEntryRow).where(
+                AuditEntryRow.entity_type == "delivery", AuditEntryRow.action == "attempt"
+            )
         ).all()
     assert [(a.entity_id, a.to_state) for a in attempts] == [(delivery.id, "delivered")]
 
@@ -106,7 +113,9 @@ def test_429_and_500_retry_with_backoff_and_400_goes_to_a_person(
     (delivery,) = container.delivery_admin.deliveries_for_award(None, award_id)
     assert delivery.status is DeliveryStatus.RETRYING and delivery.last_status_code == 429
     with Session(container.engine) as session:
-        row = session.scalars(select(OutboxEventRow).where(OutboxEventRow.topic == DELIVERY_TOPIC)).one()
+        row = session.scalars(
+            select(OutboxEventRow).where(OutboxEventRow.topic == DELIVERY_TOPIC)
+        ).one()
         assert (row.available_at - row.created_at).total_seconds() >= 119  # honours Retry-After
     later(container, 200)
     edfi.fail_next(500)
@@ -118,16 +127,25 @@ def test_429_and_500_retry_with_backoff_and_400_goes_to_a_person(
 
     # A data model the target refuses: 400 problem details, no automatic retry.
     container.delivery_admin.add_target(
-        None, "edfi", "bad-descriptor",
-        {"base_url": edfi.base_url, "client_id": "district", "namespace": NS,
-         "source_system": "Nowhere"},
+        None,
+        "edfi",
+        "bad-descriptor",
+        {
+            "base_url": edfi.base_url,
+            "client_id": "district",
+            "namespace": NS,
+            "source_system": "Nowhere",
+        },
         {"client_secret": "s3cret"},
-    )  # fmt: skip
+    )
     second = district.award()
     report = container.worker.drain()
     assert report.dead == 1
-    refused = [d for d in container.delivery_admin.deliveries_for_award(None, second)
-               if d.status is DeliveryStatus.REFUSED]  # fmt: skip
+    refused = [
+        d
+        for d in container.delivery_admin.deliveries_for_award(None, second)
+        if d.status is DeliveryStatus.REFUSED
+    ]
     assert len(refused) == 1
     assert refused[0].last_status_code == 400
     assert "Data Validation Failed" in refused[0].last_answer
@@ -150,8 +168,11 @@ def test_wrong_secret_is_refused_and_a_person_can_retry_after_fixing(
     assert container.worker.drain().delivered == 1
     assert container.delivery_admin.delivery(None, delivery.id).status is DeliveryStatus.DELIVERED
     with Session(container.engine) as session:
-        count = session.scalar(select(func.count()).select_from(OutboxEventRow).where(
-            OutboxEventRow.topic == DELIVERY_TOPIC))  # fmt: skip
+        count = session.scalar(
+            select(func.count())
+            .select_from(OutboxEventRow)
+            .where(OutboxEventRow.topic == DELIVERY_TOPIC)
+        )
     assert count == 2
 
 
@@ -167,7 +188,10 @@ def test_revocation_deletes_the_attendance_and_reconcile_agrees(
     container.credentials.revoke(district.issuer, credential.id, "Evidence was not their own.")
     container.worker.drain()
     assert edfi.attendances == {}
-    actions = {d.action.value: d.status for d in container.delivery_admin.deliveries_for_award(None, award_id)}
+    actions = {
+        d.action.value: d.status
+        for d in container.delivery_admin.deliveries_for_award(None, award_id)
+    }
     assert actions == {"award": DeliveryStatus.DELIVERED, "revoke": DeliveryStatus.DELIVERED}
     assert container.delivery_admin.reconcile(None, "state-ods") == (True, [])
     # Someone deletes a delivered attendance at the target: reconcile reports it.

@@ -29,7 +29,9 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 def _expire_leases(engine: object) -> None:
     """The lease of a killed worker runs out (time passes)."""
     with Session(engine) as session:  # type: ignore[call-overload]
-        for row in session.scalars(select(OutboxEventRow).where(OutboxEventRow.delivered_at.is_(None))):
+        for row in session.scalars(
+            select(OutboxEventRow).where(OutboxEventRow.delivered_at.is_(None))
+        ):
             row.available_at = row.available_at - timedelta(minutes=10)
         session.commit()
 
@@ -42,15 +44,24 @@ def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(
     with WebhookReceiver(secret="k", delay=30.0) as receiver:
         award_id = district.award()
         container.worker.drain()  # issues the credential
-        container.delivery_admin.add_target(None, "webhook", "hook", {"url": receiver.base_url}, {"secret": "k"})
+        container.delivery_admin.add_target(
+            None, "webhook", "hook", {"url": receiver.base_url}, {"secret": "k"}
+        )
         assert container.delivery_admin.backfill(None, "hook") == 1
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
-               "CREDBRIDGE_INSTANCE_PATH": str(tmp_path / "instance"), "CREDBRIDGE_DEMO": "1"}  # fmt: skip
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": SECRET,
+            "CREDBRIDGE_INSTANCE_PATH": str(tmp_path / "instance"),
+            "CREDBRIDGE_DEMO": "1",
+        }
         credbridge = str(Path(sys.executable).with_name("credbridge"))
-        worker = subprocess.Popen(  # noqa: S603
-            [credbridge, "worker", "--interval", "0.2"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        worker = subprocess.Popen(
+            [credbridge, "worker", "--interval", "0.2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 30
             while receiver.arrived == 0 and time.monotonic() < deadline:
@@ -89,11 +100,15 @@ def test_two_workers_on_postgresql_share_the_queue_without_duplicates(
         first.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
         district = make_district(first)
         with WebhookReceiver(secret="k") as receiver:
-            first.delivery_admin.add_target(None, "webhook", "hook", {"url": receiver.base_url}, {"secret": "k"})
+            first.delivery_admin.add_target(
+                None, "webhook", "hook", {"url": receiver.base_url}, {"secret": "k"}
+            )
             awards = [district.award() for _ in range(12)]
             reports = []
-            threads = [threading.Thread(target=lambda c=c: reports.append(c.worker.drain(batch=2)))
-                       for c in (first, second)]  # fmt: skip
+            threads = [
+                threading.Thread(target=lambda c=c: reports.append(c.worker.drain(batch=2)))
+                for c in (first, second)
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -103,7 +118,9 @@ def test_two_workers_on_postgresql_share_the_queue_without_duplicates(
             assert sorted(b["award_id"] for b in receiver.received.values()) == sorted(awards)
             assert all(r.delivered > 0 for r in reports), reports  # both workers took a share
         with Session(first.engine) as session:
-            rows = session.scalars(select(OutboxEventRow).where(OutboxEventRow.topic == DELIVERY_TOPIC)).all()
+            rows = session.scalars(
+                select(OutboxEventRow).where(OutboxEventRow.topic == DELIVERY_TOPIC)
+            ).all()
         assert len(rows) == 12 and all(row.delivered_at is not None for row in rows)
     finally:
         for container in (first, second):

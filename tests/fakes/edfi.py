@@ -24,8 +24,13 @@ CATEGORIES = {"uri://ed-fi.org/AttendanceEventCategoryDescriptor#In Attendance"}
 DATA = "/data/v3/ed-fi/"
 
 
-def problem(status: int, title: str, detail: str, kind: str = "urn:ed-fi:api:bad-request",
-            errors: dict[str, list[str]] | None = None) -> Response:  # fmt: skip
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    kind: str = "urn:ed-fi:api:bad-request",
+    errors: dict[str, list[str]] | None = None,
+) -> Response:
     body = {"type": kind, "title": title, "status": status, "detail": detail}
     if errors:
         body["validationErrors"] = errors
@@ -49,19 +54,28 @@ class FakeEdFi(LoopbackApp):
 
     def handle(self, request: Request) -> Response:
         if request.path == "/":
-            return Response(json.dumps({
-                "version": "7.3",
-                "dataModels": [{"name": "Ed-Fi", "version": self.data_model}],
-                "urls": {"dataManagementApi": f"{self.base_url}/data/v3/",
-                         "oauth": f"{self.base_url}/oauth/token"},
-            }), content_type="application/json")  # fmt: skip
+            return Response(
+                json.dumps(
+                    {
+                        "version": "7.3",
+                        "dataModels": [{"name": "Ed-Fi", "version": self.data_model}],
+                        "urls": {
+                            "dataManagementApi": f"{self.base_url}/data/v3/",
+                            "oauth": f"{self.base_url}/oauth/token",
+                        },
+                    }
+                ),
+                content_type="application/json",
+            )
         if request.path == "/oauth/token":
             return self._token(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         with self.lock:
             expires = self.tokens.get(token)
         if expires is None or expires < time.time():
-            return problem(401, "Unauthorized", "Invalid or expired token", "urn:ed-fi:api:security")
+            return problem(
+                401, "Unauthorized", "Invalid or expired token", "urn:ed-fi:api:security"
+            )
         resource = request.path.removeprefix(DATA)
         if resource == "professionalDevelopmentEvents" and request.method == "POST":
             return self._event(request.get_json(force=True))
@@ -125,9 +139,12 @@ class FakeEdFi(LoopbackApp):
         natural = (*key, str(person["personId"]), str(body["attendanceDate"]))
         with self.lock:
             if key not in self.events:
-                return problem(409, "Unresolved Reference", "The referenced "
-                               "'ProfessionalDevelopmentEvent' resource does not exist.",
-                               "urn:ed-fi:api:conflict:unresolved-reference")  # fmt: skip
+                return problem(
+                    409,
+                    "Unresolved Reference",
+                    "The referenced 'ProfessionalDevelopmentEvent' resource does not exist.",
+                    "urn:ed-fi:api:conflict:unresolved-reference",
+                )
             for resource_id, held in self.attendances.items():
                 if held["natural"] == natural:
                     held["body"] = body
@@ -140,9 +157,16 @@ class FakeEdFi(LoopbackApp):
         return f"{self.base_url}{DATA}professionalDevelopmentEventAttendances/{resource_id}"
 
     def _find(self, args: Any) -> Response:
-        natural = (args.get("namespace"), args.get("professionalDevelopmentTitle"),
-                   args.get("personId"), args.get("attendanceDate"))  # fmt: skip
+        natural = (
+            args.get("namespace"),
+            args.get("professionalDevelopmentTitle"),
+            args.get("personId"),
+            args.get("attendanceDate"),
+        )
         with self.lock:
-            found = [{"id": rid, **held["body"]} for rid, held in self.attendances.items()
-                     if held["natural"] == natural]  # fmt: skip
+            found = [
+                {"id": rid, **held["body"]}
+                for rid, held in self.attendances.items()
+                if held["natural"] == natural
+            ]
         return Response(json.dumps(found), content_type="application/json")

@@ -166,6 +166,11 @@ class SqlDeliveryRepository:
         )
         return list(self._session.scalars(query))
 
+    def credential_id(self, award_id: str) -> str | None:
+        return self._session.scalar(
+            select(IssuedCredentialRow.id).where(IssuedCredentialRow.award_id == award_id)
+        )
+
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:
         if not award_ids:
             return {}
