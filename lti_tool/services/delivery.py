@@ -154,7 +154,9 @@ class DeliveryService:
                 return
             target = uow.delivery_targets.get(delivery.target_id)
             if not target.active:
-                raise DeliveryRefused(f"The target {target.name} is disconnected.")
+                refused = DeliveryRefused(f"The target {target.name} is disconnected.")
+                self._failed(delivery, target, event.attempts, refused, False)
+                raise refused
             if delivery.action is DeliveryAction.REVOKE:
                 first = uow.deliveries.find(target.id, delivery.award_id, "award")
                 if first is None or not first.status.settled:

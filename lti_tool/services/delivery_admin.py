@@ -224,7 +224,7 @@ class DeliveryAdmin:
         target = self.target(actor, name_or_id)
         adapter = self._delivery.adapter(target)
         differences: list[Difference] = []
-        offset, readable = 0, True
+        offset = 0
         while True:
             with self._uow() as uow:
                 batch = uow.deliveries.for_target(target.id, None, 200, offset)
@@ -245,7 +245,7 @@ class DeliveryAdmin:
                     differences.append(Difference(delivery.award_id, "held, but not expected"))
                 elif expected and not held:
                     differences.append(Difference(delivery.award_id, "delivered, but missing"))
-        return readable, differences
+        return True, differences
 
     def export(self, actor: Actor | None, name_or_id: str) -> bytes | None:
         """Every delivered award of a CSV export target as one CSV; ``None`` for other kinds."""

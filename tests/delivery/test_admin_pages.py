@@ -111,3 +111,20 @@ def test_only_admins_see_delivery_pages(district: District) -> None:
     sign_in(client, district.issuer.person_id)
     assert client.get(URL).status_code == 403
     assert client.post(URL, data={"csrf_token": csrf(client), "kind": "webhook"}).status_code == 403
+
+
+def test_a_disconnected_target_gets_nothing_more(district: District) -> None:
+    container = district.container
+    with WebhookReceiver(secret="k") as receiver:
+        container.delivery_admin.add_target(
+            None, "webhook", "hook", {"url": receiver.base_url}, {"secret": "k"}
+        )
+        award_id = district.award()
+        container.delivery_admin.disconnect(district.admin, "hook")
+        container.worker.drain()
+        later = district.award()
+        container.worker.drain()
+    assert receiver.received == {}
+    (delivery,) = container.delivery_admin.deliveries_for_award(None, award_id)
+    assert delivery.status is DeliveryStatus.REFUSED and "disconnected" in delivery.last_answer
+    assert container.delivery_admin.deliveries_for_award(None, later) == []

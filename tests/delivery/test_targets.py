@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 from defusedxml import DTDForbidden
 from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from connectors.pdms.csv_export.certificate import certificate_pdf
 from connectors.pdms.csv_export.mapping import TEMPLATES, render
 from connectors.pdms.sif.mapping import credit_xml, error_text, parse, read_credit
 from connectors.pdms.webhook.mapping import encode, headers, verify
+from lti_tool.db.models import DeliveryRow, OutboxEventRow
 from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.delivery import (
     DeliveryAction,
@@ -98,21 +101,17 @@ def test_webhook_delivery_is_signed_and_a_repeat_counts_as_delivered(district: D
         assert received["award_id"] == award_id
         assert received["credit"][0]["unit"] == "clock_hours"
         assert receiver.rejected == []
-        # The same delivery sent again (say the worker died before recording): 409, delivered.
+        # The worker died after the POST but before recording it: the row runs again.
         (delivery,) = container.delivery_admin.deliveries_for_award(None, award_id)
-        adapter = container.delivery.adapter(container.delivery_admin.target(None, "hr-hook"))
-        from lti_tool.services.delivery_items import build_item
-
-        with container.uow_factory() as uow:
-            sent = build_item(
-                uow,
-                container.delivery._sources,
-                delivery,
-                container.delivery_admin.target(None, "hr-hook"),
-                "",
-            )
-        receipt = adapter.deliver(sent)
-        assert receipt.already_there and receipt.status_code == 409
+        with Session(container.engine) as session:
+            session.get(DeliveryRow, delivery.id).status = "pending"  # type: ignore[union-attr]
+            for row in session.scalars(select(OutboxEventRow)):
+                row.delivered_at, row.available_at = None, row.created_at
+            session.commit()
+        assert container.worker.drain().delivered >= 1
+        (again,) = container.delivery_admin.deliveries_for_award(None, award_id)
+        assert again.status is DeliveryStatus.DELIVERED and again.last_status_code == 409
+        assert "already" in again.last_answer
         assert len([r for r in receiver.received.values() if r["type"] != "ping"]) == 1
 
 
