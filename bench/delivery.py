@@ -303,8 +303,9 @@ def render(results: list[DeliveryResult], machine_rows: list[tuple[str, str]], q
         "educator and ids, badge id), one for the credit lines (the credit port opens its own), "
         "the signed POST, one write transaction recording the attempt and its audit entry, and "
         "the worker's own transaction marking the outbox row: two commits and about a dozen "
-        "statements against one POST. The bare loop does the POST only, so the ratio is bounded "
-        "by the commit time above. Reaching 50 % needs the outbox worker to hand a consumer the "
+        "statements, with the ORM's Python work, against one POST; the bare loop does the POST "
+        "only. On a 2-core machine shared with other work that Python work, not the commits, "
+        "dominates on SQLite. Reaching 50 % needs the outbox worker to hand a consumer the "
         "whole claimed batch (one read for the batch, POSTs in parallel, one commit recording "
         "every result and marking every row): a change to the shared worker's consumer "
         "contract, left for review.",

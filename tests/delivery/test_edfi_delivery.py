@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connectors.http import HttpClient
+from connectors.pdms.edfi.adapter import EdFiTarget
 from lti_tool.bootstrap import Container
 from lti_tool.db.models import AuditEntryRow, OutboxEventRow
-from lti_tool.domain.delivery import DeliveryStatus, title_key
+from lti_tool.domain.delivery import DeliveryStatus, TargetBusy, TargetRefused, title_key
 from lti_tool.services.delivery import DELIVERY_TOPIC
 from tests.delivery.conftest import District
 from tests.fakes.edfi import FakeEdFi
@@ -212,3 +214,19 @@ def test_backfill_sends_history_once(district: District, edfi: FakeEdFi) -> None
     container.worker.drain()
     assert len(edfi.attendances) == 2
     del first, second
+
+
+def _target(edfi: FakeEdFi, read_timeout: float = 5.0) -> EdFiTarget:
+    http = HttpClient(max_attempts=1, timeout=(2.0, read_timeout))
+    config = {"base_url": edfi.base_url, "client_id": "district", "namespace": NS}
+    return EdFiTarget.build(http, config, {"client_secret": "s3cret"})
+
+
+def test_a_timeout_is_retriable_and_an_old_data_model_is_refused(edfi: FakeEdFi) -> None:
+    edfi.fail_next(0, stall=1.0)
+    with pytest.raises(TargetBusy, match="timed out"):
+        _target(edfi, read_timeout=0.3).check()
+    assert "data model 6.0.0" in _target(edfi).check()
+    edfi.data_model = "3.3.1"
+    with pytest.raises(TargetRefused, match=r"older than 5\.0"):
+        _target(edfi).check()
