@@ -65,6 +65,14 @@ def connections_test(name: str) -> None:
         raise SystemExit(1)
 
 
+@connections.command("reseal")
+def connections_reseal() -> None:
+    """Re-encrypt every target's secrets under the newest CREDBRIDGE_ENCRYPTION_KEYS key."""
+    with command_container() as container, domain_errors():
+        count = container.delivery_admin.reseal(None)
+    click.echo(f"Re-encrypted the secrets of {count} target(s) under the newest key.")
+
+
 @click.group()
 def deliveries() -> None:
     """Deliveries of awards to targets: backfill, reconcile."""

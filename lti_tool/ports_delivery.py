@@ -77,6 +77,9 @@ class SecretSealer(Protocol):
 
     def encrypt(self, plain: str) -> str: ...
     def decrypt(self, token: str) -> str: ...
+    def reencrypt(self, token: str) -> str:
+        """The token under the newest key (after a key rotation)."""
+        ...
 
 
 class DeliveryTargetRepository(Protocol):

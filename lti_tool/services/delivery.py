@@ -83,7 +83,10 @@ def send(uow: UnitOfWork, delivery: Delivery, now: datetime, suffix: str) -> Non
 def open_secrets(sealer: SecretSealer, target: DeliveryTarget) -> dict[str, str]:
     if not target.sealed_secrets:
         return {}
-    opened = json.loads(sealer.decrypt(target.sealed_secrets))
+    try:
+        opened = json.loads(sealer.decrypt(target.sealed_secrets))
+    except Exception as error:  # the keys changed; the sealer's message names the setting only
+        raise DeliveryRefused(f"The secrets of {target.name} cannot be opened: {error}") from None
     return {str(key): str(value) for key, value in opened.items()}
 
 

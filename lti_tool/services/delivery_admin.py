@@ -134,6 +134,22 @@ class DeliveryAdmin:
             uow.commit()
         return ok, said
 
+    def reseal(self, actor: Actor | None) -> int:
+        """Re-encrypt every target's secrets under the newest key; how many were resealed."""
+        actor_id = _require(actor)
+        now = self._clock.now()
+        count = 0
+        with self._uow() as uow:
+            for target in uow.delivery_targets.all():
+                if not target.sealed_secrets:
+                    continue
+                fresh = self._sealer.reencrypt(target.sealed_secrets)
+                uow.delivery_targets.save(replace(target, sealed_secrets=fresh, updated_at=now))
+                record(uow, now, actor_id, TARGET, target.id, "reseal", None, None)
+                count += 1
+            uow.commit()
+        return count
+
     def disconnect(self, actor: Actor | None, name_or_id: str) -> DeliveryTarget:
         """Stop sending to a target (pending deliveries are refused); history stays."""
         actor_id = _require(actor)

@@ -66,3 +66,26 @@ def test_connect_test_backfill_drain_and_reconcile(env: None, district: District
         edfi.client_secret = "changed"
         failed = run("connections", "test", "ods")
         assert failed.exit_code == 1 and "FAILED" in failed.output and "s3cret" not in failed.output
+
+
+def test_secrets_survive_a_key_rotation(
+    env: None, district: District, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeEdFi() as edfi:
+        monkeypatch.setenv("CREDBRIDGE_ENCRYPTION_KEYS", "old-key-passphrase")
+        added = run(
+            "connections", "add", "edfi", "ods", "--base-url", edfi.base_url,
+            "--client-id", "district", "--client-secret", "s3cret",
+            "--namespace", "uri://maple.example/PD",
+        )  # fmt: skip
+        assert added.exit_code == 0, added.output
+        monkeypatch.setenv("CREDBRIDGE_ENCRYPTION_KEYS", "new-key-passphrase,old-key-passphrase")
+        resealed = run("connections", "reseal")
+        assert "secrets of 1 target(s)" in resealed.output, resealed.output
+        monkeypatch.setenv("CREDBRIDGE_ENCRYPTION_KEYS", "new-key-passphrase")
+        tested = run("connections", "test", "ods")
+        assert tested.exit_code == 0, tested.output
+        monkeypatch.setenv("CREDBRIDGE_ENCRYPTION_KEYS", "old-key-passphrase")
+        lost = run("connections", "test", "ods")
+        assert lost.exit_code == 1 and "cannot be opened" in lost.output
+        assert "CREDBRIDGE_ENCRYPTION_KEYS" in lost.output
