@@ -54,6 +54,7 @@ bench: $(STAMP) ## Benchmarks; results are written into BENCHMARKS.md
 	$(BIN)/python -m bench.roster --teachers 5000 --students 100000 --enrollments 1000000 --write
 	$(BIN)/python -m bench.canvas --write
 	$(BIN)/python -m bench.credit --write
+	$(BIN)/python -m bench.delivery --write
 
 clean: ## Remove the virtual environment and caches (keeps instance/)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

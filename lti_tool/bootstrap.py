@@ -14,6 +14,8 @@ from connectors.canvas.gateway import CanvasConnector
 from connectors.http import HttpClient
 from connectors.oneroster.csv_package import CsvPackage
 from connectors.oneroster.factory import OneRosterSources
+from connectors.pdms.csv_export.certificate import certificate_pdf
+from connectors.pdms.registry import PdmsAdapters
 from lti_tool.badges.baker import Baker
 from lti_tool.badges.keyring import IssuerKeyRing
 from lti_tool.badges.proofs import BadgeProofs
@@ -49,10 +51,16 @@ from lti_tool.services.credit import CreditService
 from lti_tool.services.credit_admin import CreditAdminService
 from lti_tool.services.dashboards import DashboardService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
+from lti_tool.services.delivery import DELIVERY_TOPIC, DeliveryService
+from lti_tool.services.delivery_admin import DeliveryAdmin
+from lti_tool.services.delivery_items import (
+    CredentialLinks,
+    ItemSources,
+)
 from lti_tool.services.evidence import EvidenceService
 from lti_tool.services.launch import LaunchService
 from lti_tool.services.organizations import OrganizationService
-from lti_tool.services.outbox import OutboxWorker
+from lti_tool.services.outbox import OutboxWorker, RetryPolicy
 from lti_tool.services.payroll import PayrollService
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
@@ -137,6 +145,10 @@ class Container:
     credit_admin: CreditAdminService
     stipends: StipendService
     payroll: PayrollService
+    delivery: DeliveryService
+    delivery_admin: DeliveryAdmin
+    pdms: PdmsAdapters
+    """Delivery targets' shared HTTP client; closed with the container."""
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -229,6 +241,19 @@ def build(
     credit = CreditService(uow_factory, clock, CreditRuleFiles(settings.credit_rules_path))
     stipends = StipendService(uow_factory, clock)
     decisions.on_decided += [credit.on_decided, stipends.on_decided]
+    # Deliveries carry the award's credit lines and its stipend amount from the ledger.
+    pdms, retry = PdmsAdapters(), RetryPolicy()
+    sources = ItemSources(credit, stipends, settings.issuer_name)
+    links = CredentialLinks(credentials.issue_for_award, settings.base_url)
+    delivery = DeliveryService(uow_factory, clock, pdms, box, sources, links, retry.max_attempts)
+    decisions.on_decided.append(delivery.on_decided)
+    credentials.on_revoked.append(delivery.on_revoked)
+    consumers = {
+        AWARDED_TOPIC: credentials.consume_awarded,
+        COMMENT_TOPIC: canvas_feedback.consume,
+        SYNC_TOPIC: canvas.consume_sync,
+        DELIVERY_TOPIC: delivery.consume,
+    }
     return Container(
         settings=settings,
         engine=engine,
@@ -260,15 +285,7 @@ def build(
         verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
-        worker=OutboxWorker(
-            uow_factory,
-            clock,
-            {
-                AWARDED_TOPIC: credentials.consume_awarded,
-                COMMENT_TOPIC: canvas_feedback.consume,
-                SYNC_TOPIC: canvas.consume_sync,
-            },
-        ),
+        worker=OutboxWorker(uow_factory, clock, consumers, retry),
         roster=roster,
         roster_sync=RosterSyncService(
             roster_stores, roster, box, OneRosterSources(roster_http), clock
@@ -289,4 +306,9 @@ def build(
         credit_admin=CreditAdminService(uow_factory, clock, credit.rules),
         stipends=stipends,
         payroll=PayrollService(uow_factory, clock),
+        delivery=delivery,
+        delivery_admin=DeliveryAdmin(
+            uow_factory, clock, box, delivery, sources, links, certificate_pdf
+        ),
+        pdms=pdms,
     )

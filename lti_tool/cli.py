@@ -13,6 +13,7 @@ import click
 from lti_tool.cli_badges import credentials, issuers, worker
 from lti_tool.cli_canvas import canvas
 from lti_tool.cli_credit import credit, stipends
+from lti_tool.cli_delivery import connections, deliveries
 from lti_tool.cli_keys import keys
 from lti_tool.cli_platforms import platform
 from lti_tool.cli_roster import roster
@@ -160,3 +161,5 @@ main.add_command(roster)
 main.add_command(canvas)
 main.add_command(credit)
 main.add_command(stipends)
+main.add_command(connections)
+main.add_command(deliveries)

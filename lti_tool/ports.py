@@ -40,6 +40,7 @@ from lti_tool.ports_badges import (
     StackAwardRepository,
 )
 from lti_tool.ports_credit import CreditRepository, StipendRepository
+from lti_tool.ports_delivery import DeliveryRepository, DeliveryTargetRepository
 
 
 class Clock(Protocol):
@@ -341,6 +342,8 @@ class UnitOfWork(Protocol):
     role_overrides: RoleOverrideRepository
     credit: CreditRepository
     stipends: StipendRepository
+    delivery_targets: DeliveryTargetRepository
+    deliveries: DeliveryRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -15,6 +15,7 @@ from lti_tool.db.repositories.badges import (
 )
 from lti_tool.db.repositories.catalog import SqlCatalogRepository
 from lti_tool.db.repositories.credit import SqlCreditRepository
+from lti_tool.db.repositories.delivery import SqlDeliveryRepository, SqlDeliveryTargetRepository
 from lti_tool.db.repositories.events import (
     SqlAuditRepository,
     SqlAwardRepository,
@@ -52,6 +53,7 @@ from lti_tool.ports_badges import (
     StackAwardRepository,
 )
 from lti_tool.ports_credit import CreditRepository, StipendRepository
+from lti_tool.ports_delivery import DeliveryRepository, DeliveryTargetRepository
 
 CONCURRENT_WRITE = (
     "Another change was saved at the same moment, so this one was not. Nothing was lost: "
@@ -86,6 +88,8 @@ class SqlUnitOfWork:
     role_overrides: RoleOverrideRepository
     credit: CreditRepository
     stipends: StipendRepository
+    delivery_targets: DeliveryTargetRepository
+    deliveries: DeliveryRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -109,6 +113,8 @@ class SqlUnitOfWork:
         self.role_overrides = SqlRoleOverrideRepository(self.session)
         self.credit = SqlCreditRepository(self.session)
         self.stipends = SqlStipendRepository(self.session)
+        self.delivery_targets = SqlDeliveryTargetRepository(self.session)
+        self.deliveries = SqlDeliveryRepository(self.session)
         return self
 
     def __exit__(

@@ -22,6 +22,7 @@ from lti_tool.db.models.credit import (
     StipendEntryRow,
     StipendRow,
 )
+from lti_tool.db.models.delivery import DeliveryRow, DeliveryTargetRow
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
 from lti_tool.db.models.lti import (
     DeploymentRow,
@@ -69,6 +70,8 @@ __all__ = [
     "CreditOverrideRow",
     "CreditSettingsRow",
     "DecisionRow",
+    "DeliveryRow",
+    "DeliveryTargetRow",
     "DeploymentRow",
     "EvidenceFileRow",
     "ExternalIdentityRow",
