@@ -27,6 +27,7 @@ from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
 from lti_tool.lti.nrps import NrpsClient
 from lti_tool.lti.registration import DynamicRegistrar
+from lti_tool.lti.service_ports import AgsGradePoster, NrpsMemberReader
 from lti_tool.lti.service_tokens import ServiceTokenClient
 from lti_tool.mail import FolderMailer, SmtpMailer
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
@@ -35,10 +36,13 @@ from lti_tool.services.audit import AuditService
 from lti_tool.services.catalog import CatalogService
 from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
+from lti_tool.services.course_sync import CourseSyncService
 from lti_tool.services.credentials import CredentialService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
 from lti_tool.services.evidence import EvidenceService
+from lti_tool.services.grade_passback import GradePassbackService
 from lti_tool.services.launch import LaunchService
+from lti_tool.services.lti_links import NRPS_SYNC_TOPIC, SCORE_TOPIC
 from lti_tool.services.outbox import OutboxWorker
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
@@ -108,6 +112,9 @@ class Container:
     registrar: DynamicRegistrar
     role_overrides: RoleOverrideService
     cohorts: CohortService
+    members: NrpsMemberReader
+    grade_passback: GradePassbackService
+    course_syncs: CourseSyncService
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -189,6 +196,19 @@ def build(
     linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
     roster = RosterService(roster_stores, linker, clock, roster_policy)
     roster_http = HttpClient()
+    decisions = DecisionService(uow_factory, clock, policy)
+    cohorts = CohortService(uow_factory, clock)
+    nrps = NrpsClient(service_tokens, lti.http)
+    members = NrpsMemberReader(nrps, settings.nrps_page_cap)
+    ags = AgsClient(service_tokens, lti.http, clock)
+    grades = GradePassbackService(uow_factory, clock, AgsGradePoster(ags), settings.base_url)
+    decisions.on_decided.append(grades.on_decided)
+    course_syncs = CourseSyncService(uow_factory, clock, members, cohorts)
+    consumers = {
+        AWARDED_TOPIC: credentials.consume_awarded,
+        SCORE_TOPIC: grades.consume_score,
+        NRPS_SYNC_TOPIC: course_syncs.consume,
+    }
     return Container(
         settings=settings,
         engine=engine,
@@ -201,17 +221,17 @@ def build(
         submissions=SubmissionService(uow_factory, clock, policy),
         evidence=EvidenceService(uow_factory, clock, store, sniffer, policy),
         reviews=ReviewService(uow_factory, clock, policy),
-        decisions=DecisionService(uow_factory, clock, policy),
+        decisions=decisions,
         audit=AuditService(uow_factory),
         secrets=box,
         tool_keys=tool_keys,
         platforms=platforms,
         lti=lti,
-        launches=LaunchService(uow_factory, clock),
+        launches=LaunchService(uow_factory, clock, settings.nrps_sync_minutes * 60),
         deep_links=DeepLinkResponder(tool_keys, clock, f"{settings.base_url}/lti/launch"),
         service_tokens=service_tokens,
-        nrps=NrpsClient(service_tokens, lti.http),
-        ags=AgsClient(service_tokens, lti.http, clock),
+        nrps=nrps,
+        ags=ags,
         keyring=keyring,
         proofs=proofs,
         badge_baker=baker,
@@ -220,7 +240,7 @@ def build(
         verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
-        worker=OutboxWorker(uow_factory, clock, {AWARDED_TOPIC: credentials.consume_awarded}),
+        worker=OutboxWorker(uow_factory, clock, consumers),
         roster=roster,
         roster_sync=RosterSyncService(
             roster_stores, roster, box, OneRosterSources(roster_http), clock
@@ -228,5 +248,8 @@ def build(
         roster_http=roster_http,
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),
-        cohorts=CohortService(uow_factory, clock),
+        cohorts=cohorts,
+        members=members,
+        grade_passback=grades,
+        course_syncs=course_syncs,
     )

@@ -39,6 +39,7 @@ from lti_tool.ports_badges import (
     IssuerRepository,
     StackAwardRepository,
 )
+from lti_tool.ports_lti import LtiServiceRepository
 
 
 class Clock(Protocol):
@@ -338,6 +339,7 @@ class UnitOfWork(Protocol):
     credentials: IssuedCredentialRepository
     stack_awards: StackAwardRepository
     role_overrides: RoleOverrideRepository
+    lti_services: LtiServiceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

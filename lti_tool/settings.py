@@ -70,6 +70,11 @@ class Settings:
     roster_employee_id_field: str = "identifier"
     """Where the employee/state educator id comes from: identifier, userMasterIdentifier,
     userIds:<TYPE> or metadata.<name>."""
+    nrps_sync_minutes: int = 60
+    """An instructor's launch queues a background roster read (NRPS) at most this often per
+    course."""
+    nrps_page_cap: int = 100
+    """Membership pages read at most per course; more stops the read rather than import half."""
 
     @property
     def is_production(self) -> bool:
@@ -226,6 +231,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "CREDBRIDGE_ROSTER_DEACTIVATION_PERCENT", 10
         ),
         roster_employee_id_field=_employee_id_field(env),
+        nrps_sync_minutes=_positive_int(env, "CREDBRIDGE_NRPS_SYNC_MINUTES", 60),
+        nrps_page_cap=_positive_int(env, "CREDBRIDGE_NRPS_PAGE_CAP", 100),
     )
 
 

@@ -26,6 +26,7 @@ from lti_tool.db.repositories.lti import (
     SqlPlatformRepository,
     SqlToolKeyRepository,
 )
+from lti_tool.db.repositories.lti_services import SqlLtiServiceRepository
 from lti_tool.db.repositories.people import SqlPeopleRepository
 from lti_tool.db.repositories.role_overrides import SqlRoleOverrideRepository
 from lti_tool.db.repositories.submissions import SqlSubmissionRepository
@@ -49,6 +50,7 @@ from lti_tool.ports_badges import (
     IssuerRepository,
     StackAwardRepository,
 )
+from lti_tool.ports_lti import LtiServiceRepository
 
 CONCURRENT_WRITE = (
     "Another change was saved at the same moment, so this one was not. Nothing was lost: "
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
     credentials: IssuedCredentialRepository
     stack_awards: StackAwardRepository
     role_overrides: RoleOverrideRepository
+    lti_services: LtiServiceRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -102,6 +105,7 @@ class SqlUnitOfWork:
         self.credentials = SqlIssuedCredentialRepository(self.session)
         self.stack_awards = SqlStackAwardRepository(self.session)
         self.role_overrides = SqlRoleOverrideRepository(self.session)
+        self.lti_services = SqlLtiServiceRepository(self.session)
         return self
 
     def __exit__(

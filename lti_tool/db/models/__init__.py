@@ -16,6 +16,7 @@ from lti_tool.db.models.lti import (
     ToolKeyRow,
     UsedNonceRow,
 )
+from lti_tool.db.models.lti_services import CourseSyncRow, GradeLinkRow
 from lti_tool.db.models.people import (
     ExternalIdentityRow,
     OrganizationRow,
@@ -44,12 +45,14 @@ __all__ = [
     "AuditEntryRow",
     "AwardRow",
     "Base",
+    "CourseSyncRow",
     "CredentialRow",
     "CredentialVersionRow",
     "DecisionRow",
     "DeploymentRow",
     "EvidenceFileRow",
     "ExternalIdentityRow",
+    "GradeLinkRow",
     "IssuedCredentialRow",
     "IssuerKeyRow",
     "IssuerProfileRow",
