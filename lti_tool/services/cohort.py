@@ -52,6 +52,8 @@ class CohortEntry:
     roles: frozenset[Role]
     """The roles held in this course."""
     work: tuple[CohortWork, ...]
+    grade_problems: tuple[str, ...] = ()
+    """Scores the LMS refused for this person in this course (not a student there)."""
 
 
 class CohortService:
@@ -185,6 +187,13 @@ class CohortService:
             for item in uow.people.roles_in_context(organization_id, context_id):
                 roles.setdefault(item.person_id, set()).add(item.role)
             titles: dict[str, str] = {}
+            refused: dict[str, list[str]] = {}
+            for link in uow.lti_services.grade_links_in(registration_id, context_id):
+                if link.last_status == "not_a_student":
+                    refused.setdefault(link.person_id, []).append(
+                        f"The LMS refused the grade for {link.credential_slug}: "
+                        f"{link.last_detail or 'not a student in this course'}"
+                    )
             entries = []
             for person_id, held in roles.items():
                 person = uow.people.person(person_id)
@@ -205,7 +214,12 @@ class CohortService:
                 work.sort(key=lambda item: item.updated_at, reverse=True)
                 entries.append(
                     CohortEntry(
-                        person.id, person.display_name, person.email, frozenset(held), tuple(work)
+                        person.id,
+                        person.display_name,
+                        person.email,
+                        frozenset(held),
+                        tuple(work),
+                        tuple(refused.get(person.id, ())),
                     )
                 )
             return sorted(entries, key=lambda entry: entry.display_name.casefold())

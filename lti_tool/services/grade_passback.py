@@ -19,6 +19,8 @@ delivery after a crash does no damage.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from lti_tool.domain.errors import DeliveryRefused, RetryLater
 from lti_tool.domain.lti_services import SCOPE_LINEITEM, GradeLink, ScoreOutcome
 from lti_tool.domain.model import DecisionOutcome, OutboxEvent, new_id
@@ -29,6 +31,7 @@ from lti_tool.services.common import record
 from lti_tool.services.decisions import Decided
 from lti_tool.services.lti_links import SCORE_TOPIC
 
+AFTER_THE_AWARD = timedelta(milliseconds=1)
 OUTCOMES: dict[str, ScoreOutcome] = {
     DecisionOutcome.AWARD: "awarded",
     DecisionOutcome.RETURN: "pending",
@@ -68,7 +71,9 @@ class GradePassbackService:
                         "submission_id": decided.submission.id,
                         "label": decided.credential.definition.title,
                     },
-                    created_at=decided.at,
+                    # Just after the award's own event: the worker claims in that order, so
+                    # the badge is usually issued before the score looks for it.
+                    created_at=decided.at + AFTER_THE_AWARD,
                 )
             )
 

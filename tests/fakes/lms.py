@@ -187,6 +187,8 @@ class FakePlatform(OidcLaunchDriver):
         self.service_calls: list[Exchange] = []
         self.line_items: list[dict[str, Any]] = []
         self.scores: list[ScoreRecord] = []
+        self.score_failures: list[tuple[int, str | None]] = []
+        """The next score POSTs answer these (status, Retry-After) instead, first one first."""
         self.deep_link_responses: list[Exchange] = []
         self.deep_link_data: dict[str, set[str]] = {}
         self._pending: dict[str, tuple[str, str, dict[str, Any]]] = {}
@@ -568,6 +570,12 @@ class FakePlatform(OidcLaunchDriver):
 
     def _on_scores(self, request: Request, context_id: str, item_id: str) -> Response:
         def run(context: FakeContext, token: IssuedToken, body: Any) -> Response:
+            if self.score_failures:
+                status, wait = self.score_failures.pop(0)
+                answer = _json({"errors": {"message": f"failing on purpose ({status})"}}, status)
+                if wait is not None:
+                    answer.headers["Retry-After"] = wait
+                return answer
             _require_media(request, SCORE_MEDIA)
             if item_id not in context.line_items:
                 raise _Refused(404, f"no line item {item_id!r}")
