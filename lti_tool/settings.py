@@ -51,7 +51,7 @@ class Settings:
     s3_prefix: str
     max_upload_bytes: int
     demo_mode: bool
-    """Offer the demo sign-in. Refused in production."""
+    """Serve the demo LMS at ``/demo-lms``. Refused in production."""
     blind_review_default: bool
     double_review_default: bool
     default_attempt_cap: int
