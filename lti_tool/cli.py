@@ -149,7 +149,7 @@ def serve(host: str, port: int) -> None:
         from lti_tool.cli_badges import start_background_worker
 
         start_background_worker(app.extensions["credbridge"].worker)
-    click.echo(f"credbridge on http://{host}:{port}  (demo sign-in: {settings.demo_mode})")
+    click.echo(f"credbridge on http://{host}:{port}  (demo LMS at /demo-lms: {settings.demo_mode})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

@@ -160,7 +160,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     Raises:
         SettingsError: the configuration must not start (e.g. production without SECRET_KEY,
-            or demo sign-in requested in production).
+            or demo mode requested in production).
     """
     env = os.environ if env is None else env
     environment = env.get("CREDBRIDGE_ENV", "development").strip().lower() or "development"
@@ -188,7 +188,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("CREDBRIDGE_STORAGE=s3 needs S3_BUCKET")
     demo_mode = _flag(env, "CREDBRIDGE_DEMO", default=False)
     if production and demo_mode:
-        raise SettingsError("CREDBRIDGE_DEMO=1 is refused in production: demo sign-in is for demos")
+        raise SettingsError("CREDBRIDGE_DEMO=1 is refused in production: the demo LMS is for demos")
     base_url = env.get("CREDBRIDGE_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
     if production and not base_url.startswith("https://"):
         raise SettingsError("CREDBRIDGE_BASE_URL must be an https:// URL in production")
