@@ -14,18 +14,8 @@ from lti_tool.services.lti_links import NRPS_SYNC_TOPIC
 from lti_tool.web.app import create_app
 from tests.fakes.lms import FakePlatform
 from tests.fakes.lms_tokens import ROLE_INSTRUCTOR, ROLE_LEARNER, FlaskToolClient
-from tests.lti.conftest import CLIENT, register
+from tests.lti.conftest import CLIENT, add_roster, register
 from tests.web.conftest import make_settings
-
-
-def _roster(lms: FakePlatform, learners: int = 120) -> None:
-    for number in range(learners):  # Canvas (the fake's family) pages by 50: three pages
-        lms.add_member(
-            "ctx-1", f"learner-{number}", (ROLE_LEARNER,), name=f"Learner {number:03d}",
-            email=f"learner{number}@district.example",
-        )  # fmt: skip
-    lms.add_member("ctx-1", "gone", (ROLE_LEARNER,), status="Inactive", name="Gone Away")
-    lms.add_member("ctx-1", "teacher-1", (ROLE_INSTRUCTOR,), name="Ana Ruiz")
 
 
 def _syncs(container: Container) -> list[str]:
@@ -36,7 +26,7 @@ def _syncs(container: Container) -> list[str]:
 def test_an_instructor_launch_queues_one_roster_read_over_three_pages(
     tool: FlaskToolClient, lms: FakePlatform, container: Container
 ) -> None:
-    _roster(lms)
+    add_roster(lms)
     lms.launch(tool, CLIENT, roles=(ROLE_LEARNER,), sub="learner-1")
     assert _syncs(container) == []  # a learner's launch reads no roster
     lms.launch(tool, CLIENT, roles=(ROLE_INSTRUCTOR,), sub="teacher-1", name="Ana Ruiz")
@@ -79,7 +69,7 @@ def test_a_roster_past_the_page_cap_is_refused_not_half_imported(
     try:
         register(container, lms)
         tool = FlaskToolClient(create_app(container=container).test_client())
-        _roster(lms)
+        add_roster(lms)
         lms.launch(tool, CLIENT, roles=(ROLE_INSTRUCTOR,), sub="teacher-1", name="Ana Ruiz")
         report = container.worker.drain()
         assert report.dead == 1 and report.delivered == 0

@@ -89,11 +89,7 @@ def _person(container: Container, lms: FakePlatform, sub: str) -> str:
 def test_an_award_posts_a_completed_score_with_the_badge(
     tool: FlaskToolClient, lms: FakePlatform, container: Container
 ) -> None:
-    assessor, issuer = _district(container)
-    submission_id = _learner_submits(tool, lms, container, "learner-1")
-    staff = FlaskClient(tool.client.application)
-    review(staff, container, assessor, submission_id, SLUG, "award")
-    decide(staff, issuer, submission_id, "award")
+    _decided(tool, lms, container, "learner-1", "award")
     with container.uow_factory() as uow:
         (queued,) = uow.outbox.all(SCORE_TOPIC)
     assert queued.payload["outcome"] == "awarded" and not lms.scores
@@ -122,11 +118,8 @@ def test_an_award_posts_a_completed_score_with_the_badge(
 def test_a_return_posts_pending_and_the_score_waits_for_the_badge(
     tool: FlaskToolClient, lms: FakePlatform, container: Container
 ) -> None:
-    assessor, issuer = _district(container)
-    submission_id = _learner_submits(tool, lms, container, "learner-2")
+    submission_id, issuer = _decided(tool, lms, container, "learner-2", "return")
     staff = FlaskClient(tool.client.application)
-    review(staff, container, assessor, submission_id, SLUG, "resubmit")
-    decide(staff, issuer, submission_id, "return")
     assert container.worker.drain().delivered == 1
     (score,) = lms.scores
     assert score.body["gradingProgress"] == "Pending" and "scoreGiven" not in score.body
@@ -150,19 +143,34 @@ def test_a_return_posts_pending_and_the_score_waits_for_the_badge(
     assert lms.scores[-1].body[SUBMISSION_EXTENSION]["new_submission"] is True
 
 
+def _decided(
+    tool: FlaskToolClient,
+    lms: FakePlatform,
+    container: Container,
+    sub: str,
+    outcome: str,
+    roles: tuple[str, ...] = (ROLE_LEARNER,),
+    roster_roles: tuple[str, ...] = (ROLE_LEARNER,),
+) -> tuple[str, str]:
+    """``sub`` launches, submits; an assessor recommends and the issuer decides ``outcome``,
+    all over HTTP. Returns the submission's and the issuer's ids."""
+    assessor, issuer = _district(container)
+    submission_id = _learner_submits(tool, lms, container, sub, roles, roster_roles)
+    staff = FlaskClient(tool.client.application)
+    recommendation = "award" if outcome == "award" else "resubmit"
+    review(staff, container, assessor, submission_id, SLUG, recommendation)
+    decide(staff, issuer, submission_id, outcome)
+    return submission_id, issuer
+
+
 def _award(
     tool: FlaskToolClient,
     lms: FakePlatform,
     container: Container,
     sub: str,
-    roles: tuple[str, ...] = (ROLE_LEARNER,),
-    roster_roles: tuple[str, ...] = (ROLE_LEARNER,),
+    *roles: tuple[str, ...],
 ) -> str:
-    assessor, issuer = _district(container)
-    submission_id = _learner_submits(tool, lms, container, sub, roles, roster_roles)
-    staff = FlaskClient(tool.client.application)
-    review(staff, container, assessor, submission_id, SLUG, "award")
-    decide(staff, issuer, submission_id, "award")
+    _decided(tool, lms, container, sub, "award", *roles)
     return _person(container, lms, sub)
 
 

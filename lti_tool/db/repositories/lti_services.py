@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import CourseSyncRow, GradeLinkRow
@@ -64,25 +64,18 @@ class SqlLtiServiceRepository:
         self._session.flush()
 
     def grade_links_for(self, person_id: str, credential_slug: str) -> list[GradeLink]:
-        rows = self._session.scalars(
-            select(GradeLinkRow)
-            .where(
-                GradeLinkRow.person_id == person_id,
-                GradeLinkRow.credential_slug == credential_slug,
-            )
-            .order_by(GradeLinkRow.created_at, GradeLinkRow.id)
+        return self._links(
+            GradeLinkRow.person_id == person_id, GradeLinkRow.credential_slug == credential_slug
         )
-        return [_link(row) for row in rows]
 
     def grade_links_in(self, registration_id: str, context_id: str) -> list[GradeLink]:
-        rows = self._session.scalars(
-            select(GradeLinkRow)
-            .where(
-                GradeLinkRow.registration_id == registration_id,
-                GradeLinkRow.context_id == context_id,
-            )
-            .order_by(GradeLinkRow.created_at, GradeLinkRow.id)
+        return self._links(
+            GradeLinkRow.registration_id == registration_id, GradeLinkRow.context_id == context_id
         )
+
+    def _links(self, *conditions: ColumnElement[bool]) -> list[GradeLink]:
+        query = select(GradeLinkRow).where(*conditions)
+        rows = self._session.scalars(query.order_by(GradeLinkRow.created_at, GradeLinkRow.id))
         return [_link(row) for row in rows]
 
     def _sync_row(self, registration_id: str, context_id: str) -> CourseSyncRow | None:
