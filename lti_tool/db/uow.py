@@ -114,8 +114,7 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        self.session.close()  # rolls back whatever was not committed
         if isinstance(exc, IntegrityError) or (
             isinstance(exc, OperationalError) and _is_lock_conflict(exc)
         ):
