@@ -103,7 +103,7 @@ def catalog_import(path: Path, as_json: bool) -> None:
 )
 def demo(catalog_path: Path | None) -> None:
     """Load the demo district: people in every role, submissions in every state."""
-    from lti_tool.demo import DEMO_CATALOG_NAME, default_catalog, load_demo
+    from lti_tool.demo import DEMO_CATALOG_NAME, default_catalog, load_demo, register_demo_lms
 
     settings = _settings()
     if settings.is_production:
@@ -118,14 +118,18 @@ def demo(catalog_path: Path | None) -> None:
     with command_container(settings, clock=clock) as container:
         report = load_demo(container, clock, catalog_file)
         issued = container.worker.drain() if report.loaded else None
+        register_demo_lms(container)
+    lms_line = f"The demo LMS is ready: open {settings.base_url}/demo-lms/ and launch credbridge."
     if not report.loaded:
         click.echo("The demo district is already loaded: nothing to do.")
+        click.echo(lms_line)
         return
     click.echo(f"Loaded the demo district: {len(report.people)} people.")
     for description, state in report.states.items():
         click.echo(f"  {description}: {state.value}")
     if issued is not None:
         click.echo(f"Open Badges issued for the demo's awards: {issued.delivered}")
+    click.echo(lms_line)
 
 
 @main.command()
@@ -148,7 +152,7 @@ def serve(host: str, port: int) -> None:
         from lti_tool.cli_badges import start_background_worker
 
         start_background_worker(app.extensions["credbridge"].worker)
-    click.echo(f"credbridge on http://{host}:{port}  (demo sign-in: {settings.demo_mode})")
+    click.echo(f"credbridge on http://{host}:{port}  (demo LMS at /demo-lms: {settings.demo_mode})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

@@ -41,6 +41,7 @@ from lti_tool.ports_badges import (
 )
 from lti_tool.ports_credit import CreditRepository, StipendRepository
 from lti_tool.ports_delivery import DeliveryRepository, DeliveryTargetRepository
+from lti_tool.ports_lti import LtiServiceRepository
 
 
 class Clock(Protocol):
@@ -344,6 +345,7 @@ class UnitOfWork(Protocol):
     stipends: StipendRepository
     delivery_targets: DeliveryTargetRepository
     deliveries: DeliveryRepository
+    lti_services: LtiServiceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -160,5 +160,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(credit_bp)
     app.register_blueprint(stipends_bp)
     app.register_blueprint(admin_delivery_bp)
+    if settings.demo_mode:
+        from lti_tool.web import views_demo_lms
+
+        # The tool posts its deep-linking answer here; the answer's signature protects it.
+        csrf.exempt(views_demo_lms.deep_link_return)
+        csrf.exempt(views_demo_lms.auth)
+        app.register_blueprint(views_demo_lms.bp)
     _register_errors(app)
     return app

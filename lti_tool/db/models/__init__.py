@@ -31,6 +31,7 @@ from lti_tool.db.models.lti import (
     ToolKeyRow,
     UsedNonceRow,
 )
+from lti_tool.db.models.lti_services import CourseSyncRow, GradeLinkRow
 from lti_tool.db.models.people import (
     ExternalIdentityRow,
     OrganizationRow,
@@ -64,6 +65,7 @@ __all__ = [
     "CanvasEvidenceOriginRow",
     "CanvasGrantRow",
     "CanvasLinkRow",
+    "CourseSyncRow",
     "CredentialRow",
     "CredentialVersionRow",
     "CreditLineRow",
@@ -75,6 +77,7 @@ __all__ = [
     "DeploymentRow",
     "EvidenceFileRow",
     "ExternalIdentityRow",
+    "GradeLinkRow",
     "IssuedCredentialRow",
     "IssuerKeyRow",
     "IssuerProfileRow",
