@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+CREDBRIDGE_BASE_URL ?= http://$(HOST):$(PORT)
+export CREDBRIDGE_BASE_URL
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint types imports pytest bench clean chromium
@@ -24,7 +26,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Make the virtual environment and install dependencies
 
-run: $(STAMP) ## Migrate the SQLite database, load the demo district, serve on http://127.0.0.1:8000
+run: $(STAMP) ## Migrate the SQLite database, load the demo district and demo LMS, serve on http://127.0.0.1:8000
 	$(BIN)/credbridge db upgrade
 	$(BIN)/credbridge demo
 	CREDBRIDGE_DEMO=1 $(BIN)/credbridge serve --host $(HOST) --port $(PORT)
@@ -54,6 +56,7 @@ bench: $(STAMP) ## Benchmarks; results are written into BENCHMARKS.md
 	$(BIN)/python -m bench.roster --teachers 5000 --students 100000 --enrollments 1000000 --write
 	$(BIN)/python -m bench.canvas --write
 	$(BIN)/python -m bench.credit --write
+	$(BIN)/python -m bench.delivery --write
 
 clean: ## Remove the virtual environment and caches (keeps instance/)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

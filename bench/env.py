@@ -109,7 +109,7 @@ class Backend:
 
 
 def bench_settings(database_url: str, instance: Path) -> Settings:
-    """Development settings with the demo sign-in on, local evidence under ``instance``."""
+    """Development settings in demo mode, local evidence under ``instance``."""
     return load_settings(
         {
             "DATABASE_URL": database_url,

@@ -16,22 +16,32 @@ from typing import Any
 import requests
 
 DEFAULT_USER_AGENT = "credbridge (+https://github.com/credbridge/credbridge)"
+BODY_KEPT = 4000
 RETRIABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 class HttpError(Exception):
     """A request that did not succeed. The message never holds credentials."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, body: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.body = body
+        """The start of the answer's body (problem details, an XML error), for the person who
+        looks at a refused delivery; never a request's credentials."""
 
 
 class RetriableError(HttpError):
     """429, 5xx, a timeout or a dropped connection: trying again later may work."""
 
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
-        super().__init__(message, status)
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message, status, body)
         self.retry_after = retry_after
 
 
@@ -104,8 +114,11 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         auth: Any = None,
         data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> requests.Response:
         """Send, retrying retriable failures with backoff.
+
+        ``content`` is a raw body (JSON or XML a connector serialised); ``data`` a form.
 
         Raises:
             RetriableError: still failing after ``max_attempts``.
@@ -121,7 +134,7 @@ class HttpClient:
                     params=params,
                     headers=headers,
                     auth=auth,
-                    data=data,
+                    data=content if content is not None else data,
                     timeout=self.timeout,
                 )
             except requests.Timeout as error:
@@ -151,14 +164,15 @@ class HttpClient:
         if status < 400:
             return None
         where = f"{method} {_safe(url)} answered {status}"
+        body = response.text[:BODY_KEPT]
         if status in RETRIABLE_STATUSES or (
-            status == 403 and "rate limit exceeded" in response.text[:200].lower()
+            status == 403 and "rate limit exceeded" in body[:200].lower()
         ):
             retry = retry_after_seconds(response.headers.get("Retry-After"))
-            return RetriableError(where, status, retry)
+            return RetriableError(where, status, retry, body)
         if status in (401, 403):
-            raise AuthError(where, status)
-        raise FatalError(where, status)
+            raise AuthError(where, status, body)
+        raise FatalError(where, status, body)
 
     def pages(
         self, url: str, *, params: Mapping[str, str] | None = None, auth: Any = None

@@ -14,6 +14,8 @@ from connectors.canvas.gateway import CanvasConnector
 from connectors.http import HttpClient
 from connectors.oneroster.csv_package import CsvPackage
 from connectors.oneroster.factory import OneRosterSources
+from connectors.pdms.csv_export.certificate import certificate_pdf
+from connectors.pdms.registry import PdmsAdapters
 from lti_tool.badges.baker import Baker
 from lti_tool.badges.keyring import IssuerKeyRing
 from lti_tool.badges.proofs import BadgeProofs
@@ -32,6 +34,7 @@ from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
 from lti_tool.lti.nrps import NrpsClient
 from lti_tool.lti.registration import DynamicRegistrar
+from lti_tool.lti.service_ports import AgsGradePoster, NrpsMemberReader
 from lti_tool.lti.service_tokens import ServiceTokenClient
 from lti_tool.mail import FolderMailer, SmtpMailer
 from lti_tool.ports import Clock, ContentSniffer, EvidenceStore, UnitOfWorkFactory
@@ -44,15 +47,24 @@ from lti_tool.services.catalog import CatalogService
 from lti_tool.services.chunked_uploads import ChunkedUploads
 from lti_tool.services.cohort import CohortService
 from lti_tool.services.common import ReviewPolicy
+from lti_tool.services.course_sync import CourseSyncService
 from lti_tool.services.credentials import CredentialService
 from lti_tool.services.credit import CreditService
 from lti_tool.services.credit_admin import CreditAdminService
 from lti_tool.services.dashboards import DashboardService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
+from lti_tool.services.delivery import DELIVERY_TOPIC, DeliveryService
+from lti_tool.services.delivery_admin import DeliveryAdmin
+from lti_tool.services.delivery_items import (
+    CredentialLinks,
+    ItemSources,
+)
 from lti_tool.services.evidence import EvidenceService
+from lti_tool.services.grade_passback import GradePassbackService
 from lti_tool.services.launch import LaunchService
+from lti_tool.services.lti_links import NRPS_SYNC_TOPIC, SCORE_TOPIC
 from lti_tool.services.organizations import OrganizationService
-from lti_tool.services.outbox import OutboxWorker
+from lti_tool.services.outbox import OutboxWorker, RetryPolicy
 from lti_tool.services.payroll import PayrollService
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
@@ -137,6 +149,13 @@ class Container:
     credit_admin: CreditAdminService
     stipends: StipendService
     payroll: PayrollService
+    delivery: DeliveryService
+    delivery_admin: DeliveryAdmin
+    pdms: PdmsAdapters
+    """Delivery targets' shared HTTP client; closed with the container."""
+    members: NrpsMemberReader
+    grade_passback: GradePassbackService
+    course_syncs: CourseSyncService
 
     def database_ok(self) -> bool:
         """Whether the database answers a trivial query (for ``/healthz``)."""
@@ -229,6 +248,28 @@ def build(
     credit = CreditService(uow_factory, clock, CreditRuleFiles(settings.credit_rules_path))
     stipends = StipendService(uow_factory, clock)
     decisions.on_decided += [credit.on_decided, stipends.on_decided]
+    # Deliveries carry the award's credit lines and its stipend amount from the ledger.
+    pdms, retry = PdmsAdapters(), RetryPolicy()
+    sources = ItemSources(credit, stipends, settings.issuer_name)
+    links = CredentialLinks(credentials.issue_for_award, settings.base_url)
+    delivery = DeliveryService(uow_factory, clock, pdms, box, sources, links, retry.max_attempts)
+    decisions.on_decided.append(delivery.on_decided)
+    credentials.on_revoked.append(delivery.on_revoked)
+    cohorts = CohortService(uow_factory, clock)
+    nrps = NrpsClient(service_tokens, lti.http)
+    members = NrpsMemberReader(nrps, settings.nrps_page_cap)
+    ags = AgsClient(service_tokens, lti.http, clock)
+    grades = GradePassbackService(uow_factory, clock, AgsGradePoster(ags), settings.base_url)
+    decisions.on_decided.append(grades.on_decided)
+    course_syncs = CourseSyncService(uow_factory, clock, members, cohorts)
+    consumers = {
+        AWARDED_TOPIC: credentials.consume_awarded,
+        COMMENT_TOPIC: canvas_feedback.consume,
+        SYNC_TOPIC: canvas.consume_sync,
+        DELIVERY_TOPIC: delivery.consume,
+        SCORE_TOPIC: grades.consume_score,
+        NRPS_SYNC_TOPIC: course_syncs.consume,
+    }
     return Container(
         settings=settings,
         engine=engine,
@@ -247,11 +288,11 @@ def build(
         tool_keys=tool_keys,
         platforms=platforms,
         lti=lti,
-        launches=LaunchService(uow_factory, clock),
+        launches=LaunchService(uow_factory, clock, settings.nrps_sync_minutes * 60),
         deep_links=DeepLinkResponder(tool_keys, clock, f"{settings.base_url}/lti/launch"),
         service_tokens=service_tokens,
-        nrps=NrpsClient(service_tokens, lti.http),
-        ags=AgsClient(service_tokens, lti.http, clock),
+        nrps=nrps,
+        ags=ags,
         keyring=keyring,
         proofs=proofs,
         badge_baker=baker,
@@ -260,15 +301,7 @@ def build(
         verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
-        worker=OutboxWorker(
-            uow_factory,
-            clock,
-            {
-                AWARDED_TOPIC: credentials.consume_awarded,
-                COMMENT_TOPIC: canvas_feedback.consume,
-                SYNC_TOPIC: canvas.consume_sync,
-            },
-        ),
+        worker=OutboxWorker(uow_factory, clock, consumers, retry),
         roster=roster,
         roster_sync=RosterSyncService(
             roster_stores, roster, box, OneRosterSources(roster_http), clock
@@ -276,7 +309,7 @@ def build(
         roster_http=roster_http,
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),
-        cohorts=CohortService(uow_factory, clock),
+        cohorts=cohorts,
         canvas=canvas,
         canvas_evidence=CanvasEvidence(
             canvas, canvas_connector, canvas_store, evidence, clock, policy
@@ -289,4 +322,12 @@ def build(
         credit_admin=CreditAdminService(uow_factory, clock, credit.rules),
         stipends=stipends,
         payroll=PayrollService(uow_factory, clock),
+        delivery=delivery,
+        delivery_admin=DeliveryAdmin(
+            uow_factory, clock, box, delivery, sources, links, certificate_pdf
+        ),
+        pdms=pdms,
+        members=members,
+        grade_passback=grades,
+        course_syncs=course_syncs,
     )

@@ -13,6 +13,7 @@ import click
 from lti_tool.cli_badges import credentials, issuers, worker
 from lti_tool.cli_canvas import canvas
 from lti_tool.cli_credit import credit, stipends
+from lti_tool.cli_delivery import connections, deliveries
 from lti_tool.cli_keys import keys
 from lti_tool.cli_platforms import platform
 from lti_tool.cli_roster import roster
@@ -102,7 +103,7 @@ def catalog_import(path: Path, as_json: bool) -> None:
 )
 def demo(catalog_path: Path | None) -> None:
     """Load the demo district: people in every role, submissions in every state."""
-    from lti_tool.demo import DEMO_CATALOG_NAME, default_catalog, load_demo
+    from lti_tool.demo import DEMO_CATALOG_NAME, default_catalog, load_demo, register_demo_lms
 
     settings = _settings()
     if settings.is_production:
@@ -117,14 +118,18 @@ def demo(catalog_path: Path | None) -> None:
     with command_container(settings, clock=clock) as container:
         report = load_demo(container, clock, catalog_file)
         issued = container.worker.drain() if report.loaded else None
+        register_demo_lms(container)
+    lms_line = f"The demo LMS is ready: open {settings.base_url}/demo-lms/ and launch credbridge."
     if not report.loaded:
         click.echo("The demo district is already loaded: nothing to do.")
+        click.echo(lms_line)
         return
     click.echo(f"Loaded the demo district: {len(report.people)} people.")
     for description, state in report.states.items():
         click.echo(f"  {description}: {state.value}")
     if issued is not None:
         click.echo(f"Open Badges issued for the demo's awards: {issued.delivered}")
+    click.echo(lms_line)
 
 
 @main.command()
@@ -147,7 +152,7 @@ def serve(host: str, port: int) -> None:
         from lti_tool.cli_badges import start_background_worker
 
         start_background_worker(app.extensions["credbridge"].worker)
-    click.echo(f"credbridge on http://{host}:{port}  (demo sign-in: {settings.demo_mode})")
+    click.echo(f"credbridge on http://{host}:{port}  (demo LMS at /demo-lms: {settings.demo_mode})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -160,3 +165,5 @@ main.add_command(roster)
 main.add_command(canvas)
 main.add_command(credit)
 main.add_command(stipends)
+main.add_command(connections)
+main.add_command(deliveries)

@@ -58,4 +58,5 @@ def command_container(settings: Settings | None = None, **parts: Any) -> Iterato
         container.lti.http.close()
         container.roster_http.close()
         container.canvas_connector.close()
+        container.pdms.close()
         container.engine.dispose()

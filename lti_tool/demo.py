@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,7 +17,7 @@ from lti_tool.demo_files import sample_file
 from lti_tool.domain.catalog import CredentialDefinition, EvidenceKind, parse_catalog
 from lti_tool.domain.lifecycle import SubmissionState
 from lti_tool.domain.model import Person, SectionScore
-from lti_tool.domain.roles import OrganizationKind, Role
+from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
 from lti_tool.services.common import Actor
 
 DEMO_DISTRICT_SLUG = "riverbend-usd"
@@ -286,3 +287,35 @@ def load_demo(  # noqa: PLR0915 - the demo story, told top to bottom
         )
         builder.report.states[description] = states[submission_id]
     return builder.report
+
+
+def register_demo_lms(container: Container) -> str:
+    """Make the demo LMS's key and register it with the tool (its key set pasted, its one
+    deployment approved), and link the demo people to their demo LMS accounts, so launches
+    from ``/demo-lms`` sign them in. Safe to run again. Returns the registration id."""
+    from lti_tool.demo_lms import demo as demo_lms
+
+    settings = container.settings
+    key = demo_lms.load_or_make_key(settings.instance_path)
+    issuer = demo_lms.issuer_for(settings.base_url)
+    fields: dict[str, Any] = {
+        "name": "Demo LMS",
+        "issuer": issuer,
+        "client_id": demo_lms.CLIENT_ID,
+        "auth_login_url": f"{issuer}/auth",
+        "auth_token_url": f"{issuer}/token",
+        "key_set": {"keys": [key.public_jwk()]},
+    }
+    registration = container.platforms.find(issuer, demo_lms.CLIENT_ID)
+    if registration is None:
+        registration = container.platforms.register(
+            **fields, deployment_ids=(demo_lms.DEPLOYMENT_ID,), how="demo"
+        )
+    elif registration.key_set != fields["key_set"]:  # the key file was made anew
+        registration = container.platforms.update(registration.id, **fields)
+    for user in demo_lms.USERS:
+        person = container.people.find_by_email(user.email)
+        if person is not None:
+            identity = (IdentityKind.LTI_SUBJECT, issuer, user.subject)
+            container.people.add_identities(person.id, (identity,))
+    return registration.id

@@ -40,6 +40,8 @@ from lti_tool.ports_badges import (
     StackAwardRepository,
 )
 from lti_tool.ports_credit import CreditRepository, StipendRepository
+from lti_tool.ports_delivery import DeliveryRepository, DeliveryTargetRepository
+from lti_tool.ports_lti import LtiServiceRepository
 
 
 class Clock(Protocol):
@@ -341,6 +343,9 @@ class UnitOfWork(Protocol):
     role_overrides: RoleOverrideRepository
     credit: CreditRepository
     stipends: StipendRepository
+    delivery_targets: DeliveryTargetRepository
+    deliveries: DeliveryRepository
+    lti_services: LtiServiceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -51,7 +51,7 @@ class Settings:
     s3_prefix: str
     max_upload_bytes: int
     demo_mode: bool
-    """Offer the demo sign-in. Refused in production."""
+    """Serve the demo LMS at ``/demo-lms``. Refused in production."""
     blind_review_default: bool
     double_review_default: bool
     default_attempt_cap: int
@@ -76,6 +76,11 @@ class Settings:
     credit_rules_path: Path | None = None
     """The folder of credit rule files (``CREDBRIDGE_CREDIT_RULES``); None: ``config/credit_rules``
     of the working directory, else of the source checkout."""
+    nrps_sync_minutes: int = 60
+    """An instructor's launch queues a background roster read (NRPS) at most this often per
+    course."""
+    nrps_page_cap: int = 100
+    """Membership pages read at most per course; more stops the read rather than import half."""
 
     @property
     def is_production(self) -> bool:
@@ -161,7 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     Raises:
         SettingsError: the configuration must not start (e.g. production without SECRET_KEY,
-            or demo sign-in requested in production).
+            or demo mode requested in production).
     """
     env = os.environ if env is None else env
     environment = env.get("CREDBRIDGE_ENV", "development").strip().lower() or "development"
@@ -189,7 +194,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError("CREDBRIDGE_STORAGE=s3 needs S3_BUCKET")
     demo_mode = _flag(env, "CREDBRIDGE_DEMO", default=False)
     if production and demo_mode:
-        raise SettingsError("CREDBRIDGE_DEMO=1 is refused in production: demo sign-in is for demos")
+        raise SettingsError("CREDBRIDGE_DEMO=1 is refused in production: the demo LMS is for demos")
     base_url = env.get("CREDBRIDGE_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
     if production and not base_url.startswith("https://"):
         raise SettingsError("CREDBRIDGE_BASE_URL must be an https:// URL in production")
@@ -238,6 +243,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             if env.get("CREDBRIDGE_CREDIT_RULES", "").strip()
             else None
         ),
+        nrps_sync_minutes=_positive_int(env, "CREDBRIDGE_NRPS_SYNC_MINUTES", 60),
+        nrps_page_cap=_positive_int(env, "CREDBRIDGE_NRPS_PAGE_CAP", 100),
     )
 
 

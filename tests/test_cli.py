@@ -206,15 +206,19 @@ def test_demo_loads_every_state_once(migrated: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert re.fullmatch(r"Loaded the demo district: \d+ people\.", lines[0]), lines[0]
-    reached = {line.rsplit(": ", 1)[1] for line in lines[1:-1]}
+    reached = {line.rsplit(": ", 1)[1] for line in lines[1:-2]}
     assert reached == {state.value for state in SubmissionState}
-    assert all(line.startswith("  ") for line in lines[1:-1])
-    assert lines[-1] == "Open Badges issued for the demo's awards: 1"
+    assert all(line.startswith("  ") for line in lines[1:-2])
+    assert lines[-2] == "Open Badges issued for the demo's awards: 1"
+    assert lines[-1].startswith("The demo LMS is ready: open http://127.0.0.1:8000/demo-lms/")
+    listed = run("platform", "list")
+    assert "Demo LMS" in listed.output and "http://127.0.0.1:8000/demo-lms" in listed.output
 
     again = run("demo")
 
     assert again.exit_code == 0, again.output
-    assert again.output.strip() == "The demo district is already loaded: nothing to do."
+    assert again.output.splitlines()[0] == "The demo district is already loaded: nothing to do."
+    assert run("platform", "list").output == listed.output  # registered once
 
 
 def test_demo_outside_the_checkout_finds_the_checkout_catalog(

@@ -165,7 +165,7 @@ def test_production_accepts_a_32_character_key(instance: Path) -> None:
 
 
 @pytest.mark.parametrize("flag", ["1", "true", "yes", "on", "TRUE"])
-def test_production_refuses_demo_sign_in(instance: Path, flag: str) -> None:
+def test_production_refuses_demo_mode(instance: Path, flag: str) -> None:
     with pytest.raises(SettingsError, match="CREDBRIDGE_DEMO"):
         load_settings(env_for(instance, **PRODUCTION, CREDBRIDGE_DEMO=flag))
 

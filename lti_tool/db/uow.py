@@ -15,6 +15,7 @@ from lti_tool.db.repositories.badges import (
 )
 from lti_tool.db.repositories.catalog import SqlCatalogRepository
 from lti_tool.db.repositories.credit import SqlCreditRepository
+from lti_tool.db.repositories.delivery import SqlDeliveryRepository, SqlDeliveryTargetRepository
 from lti_tool.db.repositories.events import (
     SqlAuditRepository,
     SqlAwardRepository,
@@ -27,6 +28,7 @@ from lti_tool.db.repositories.lti import (
     SqlPlatformRepository,
     SqlToolKeyRepository,
 )
+from lti_tool.db.repositories.lti_services import SqlLtiServiceRepository
 from lti_tool.db.repositories.people import SqlPeopleRepository
 from lti_tool.db.repositories.role_overrides import SqlRoleOverrideRepository
 from lti_tool.db.repositories.stipends import SqlStipendRepository
@@ -52,6 +54,8 @@ from lti_tool.ports_badges import (
     StackAwardRepository,
 )
 from lti_tool.ports_credit import CreditRepository, StipendRepository
+from lti_tool.ports_delivery import DeliveryRepository, DeliveryTargetRepository
+from lti_tool.ports_lti import LtiServiceRepository
 
 CONCURRENT_WRITE = (
     "Another change was saved at the same moment, so this one was not. Nothing was lost: "
@@ -86,6 +90,9 @@ class SqlUnitOfWork:
     role_overrides: RoleOverrideRepository
     credit: CreditRepository
     stipends: StipendRepository
+    delivery_targets: DeliveryTargetRepository
+    deliveries: DeliveryRepository
+    lti_services: LtiServiceRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -109,6 +116,9 @@ class SqlUnitOfWork:
         self.role_overrides = SqlRoleOverrideRepository(self.session)
         self.credit = SqlCreditRepository(self.session)
         self.stipends = SqlStipendRepository(self.session)
+        self.delivery_targets = SqlDeliveryTargetRepository(self.session)
+        self.deliveries = SqlDeliveryRepository(self.session)
+        self.lti_services = SqlLtiServiceRepository(self.session)
         return self
 
     def __exit__(
@@ -117,8 +127,7 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        self.session.close()  # rolls back whatever was not committed
         if isinstance(exc, IntegrityError) or (
             isinstance(exc, OperationalError) and _is_lock_conflict(exc)
         ):

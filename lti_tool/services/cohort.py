@@ -16,25 +16,15 @@ from datetime import datetime
 from lti_tool.domain.errors import ConflictError, PermissionDeniedError
 from lti_tool.domain.lifecycle import SubmissionState
 from lti_tool.domain.lti_roles import map_roles
+from lti_tool.domain.lti_services import CourseMember
 from lti_tool.domain.model import ExternalIdentity, Person, RoleAssignment, new_id
 from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import Actor, record
 from lti_tool.services.launch import lti_organization
+from lti_tool.services.lti_links import INSTRUCTOR_ROLES
 
-INSTRUCTOR_ROLES = frozenset({Role.ASSESSOR, Role.ADMIN})
-"""LIS instructors and administrators map to these; they may see a course's cohort."""
-
-
-@dataclass(frozen=True)
-class CourseMember:
-    """One NRPS member, as plain data."""
-
-    user_id: str
-    roles: tuple[str, ...]
-    name: str | None = None
-    email: str | None = None
-    active: bool = True
+__all__ = ["INSTRUCTOR_ROLES", "CohortService", "CourseMember", "ImportReport"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +52,8 @@ class CohortEntry:
     roles: frozenset[Role]
     """The roles held in this course."""
     work: tuple[CohortWork, ...]
+    grade_problems: tuple[str, ...] = ()
+    """Scores the LMS refused for this person in this course (not a student there)."""
 
 
 class CohortService:
@@ -111,17 +103,31 @@ class CohortService:
         except ConflictError:  # a launch created one of them at the same moment
             return self._import(actor, registration_id, context_id, members)
 
+    def sync_members(
+        self, registration_id: str, context_id: str, members: Sequence[CourseMember]
+    ) -> ImportReport:
+        """:meth:`import_members` for the background roster read an instructor's launch
+        queued (no actor: the launch already showed an instructor of the course)."""
+        try:
+            return self._import(None, registration_id, context_id, members)
+        except ConflictError:
+            return self._import(None, registration_id, context_id, members)
+
     def _import(
         self,
-        actor: Actor,
+        actor: Actor | None,
         registration_id: str,
         context_id: str,
         members: Sequence[CourseMember],
     ) -> ImportReport:
         now = self._clock.now()
         created = granted = skipped = 0
+        actor_id = actor.person_id if actor else None
         with self._uow() as uow:
-            organization_id = self._require_instructor(uow, actor, registration_id, context_id)
+            if actor is None:
+                organization_id = lti_organization(uow, registration_id).id
+            else:
+                organization_id = self._require_instructor(uow, actor, registration_id, context_id)
             issuer = uow.platforms.get(registration_id).issuer
             for member in members:
                 if not member.active:
@@ -134,7 +140,7 @@ class CohortService:
                     person = self._create(uow, member, issuer, organization_id)
                     created += 1
                     record(
-                        uow, now, actor.person_id, "person", person.id, "create", None, None,
+                        uow, now, actor_id, "person", person.id, "create", None, None,
                         f"from the LMS roster of course {context_id}",
                     )  # fmt: skip
                 held = {
@@ -149,7 +155,7 @@ class CohortService:
                     )
                     granted += 1
                     record(
-                        uow, now, actor.person_id, "person", person.id, "grant_role", None,
+                        uow, now, actor_id, "person", person.id, "grant_role", None,
                         role.value, f"from the LMS roster of course {context_id}",
                     )  # fmt: skip
             uow.commit()
@@ -181,6 +187,13 @@ class CohortService:
             for item in uow.people.roles_in_context(organization_id, context_id):
                 roles.setdefault(item.person_id, set()).add(item.role)
             titles: dict[str, str] = {}
+            refused: dict[str, list[str]] = {}
+            for link in uow.lti_services.grade_links_in(registration_id, context_id):
+                if link.last_status == "not_a_student":
+                    refused.setdefault(link.person_id, []).append(
+                        f"The LMS refused the grade for {link.credential_slug}: "
+                        f"{link.last_detail or 'not a student in this course'}"
+                    )
             entries = []
             for person_id, held in roles.items():
                 person = uow.people.person(person_id)
@@ -201,7 +214,12 @@ class CohortService:
                 work.sort(key=lambda item: item.updated_at, reverse=True)
                 entries.append(
                     CohortEntry(
-                        person.id, person.display_name, person.email, frozenset(held), tuple(work)
+                        person.id,
+                        person.display_name,
+                        person.email,
+                        frozenset(held),
+                        tuple(work),
+                        tuple(refused.get(person.id, ())),
                     )
                 )
             return sorted(entries, key=lambda entry: entry.display_name.casefold())

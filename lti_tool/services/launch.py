@@ -18,6 +18,7 @@ from lti_tool.domain.role_overrides import effective_roles
 from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from lti_tool.services.common import record
+from lti_tool.services.lti_links import queue_course_sync, remember_grade_link
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,13 @@ def _display_name(context: LaunchContext) -> str:
 class LaunchService:
     """Signs people in from LTI launches."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, nrps_sync_seconds: float = 3600
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
+        self._nrps_sync_seconds = nrps_sync_seconds
+        """An instructor's launch queues a roster read at most this often per course."""
 
     def sign_in(
         self, context: LaunchContext, before: Callable[[UnitOfWork], None] | None = None
@@ -115,7 +120,8 @@ class LaunchService:
                 (assignment.role, assignment.organization_id, assignment.context_id)
                 for assignment in uow.people.roles_of(person.id)
             }
-            for role in sorted(map_roles(context.roles)):
+            launch_roles = map_roles(context.roles)
+            for role in sorted(launch_roles):
                 if (role, organization.id, context.context_id) not in held:
                     held.add((role, organization.id, context.context_id))
                     uow.people.add_role(
@@ -150,6 +156,8 @@ class LaunchService:
                 None,
                 f"{context.message_type} in {context.context_title or context.context_id or '-'}",
             )
+            remember_grade_link(uow, context, person.id, now)
+            queue_course_sync(uow, context, launch_roles, now, self._nrps_sync_seconds)
             overrides = uow.role_overrides.of(person.id)
             uow.commit()
         roles = effective_roles((role for role, _, _ in held), overrides)

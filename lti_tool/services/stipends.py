@@ -173,6 +173,13 @@ class StipendService:
                 return None
             return stipend, uow.stipends.entries(stipend.id)[-1].state
 
+    def amount_for_award(self, award_id: str) -> Decimal | None:
+        """The amount a delivery target carries for the award; none when rejected or absent."""
+        found = self.for_award(award_id)
+        if found is None or found[1] is StipendState.REJECTED:
+            return None
+        return found[0].amount
+
     def entries(self, actor: Actor, stipend_id: str) -> list[StipendEntry]:
         actor.require(Role.ADMIN)
         with self._uow() as uow:

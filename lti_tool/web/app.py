@@ -18,6 +18,7 @@ from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
 from lti_tool.web.problems import problem
 from lti_tool.web.views_admin import bp as admin_bp
+from lti_tool.web.views_admin_delivery import bp as admin_delivery_bp
 from lti_tool.web.views_admin_home import bp as admin_home_bp
 from lti_tool.web.views_admin_people import bp as admin_people_bp
 from lti_tool.web.views_admin_platforms import bp as admin_platforms_bp
@@ -158,5 +159,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(uploads_bp)
     app.register_blueprint(credit_bp)
     app.register_blueprint(stipends_bp)
+    app.register_blueprint(admin_delivery_bp)
+    if settings.demo_mode:
+        from lti_tool.web import views_demo_lms
+
+        # The tool posts its deep-linking answer here; the answer's signature protects it.
+        csrf.exempt(views_demo_lms.deep_link_return)
+        csrf.exempt(views_demo_lms.auth)
+        app.register_blueprint(views_demo_lms.bp)
     _register_errors(app)
     return app

@@ -1,7 +1,8 @@
-"""Who is signed in, role checks for views, and the demo sign-in (demo mode only).
+"""Who is signed in, and role checks for views.
 
-LTI launch (a later issue) will sign people in the same way: by putting their person id in the
-session. Every view states the role it needs; services check again.
+People sign in only by launching credbridge from their LMS (``/lti/launch`` puts their person id
+in the session). Every view states the role it needs; services check again. In demo mode the
+LMS is the built-in simulator at ``/demo-lms``.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def requires(*roles: Role) -> Callable[[View], View]:
             actor = g.get("actor")
             if actor is None:
                 if container().settings.demo_mode:
-                    return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+                    return redirect(url_for("auth.sign_in"))
                 abort(401, "Open credbridge from your LMS to sign in.")
             if roles and not any(actor.has(role) for role in roles):
                 names = " or ".join(role.value for role in roles)
@@ -75,33 +76,10 @@ def requires(*roles: Role) -> Callable[[View], View]:
     return decorate
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("teacher.home")
-
-
-@bp.get("/demo/sign-in")
+@bp.get("/sign-in")
 def sign_in() -> Any:
-    if not container().settings.demo_mode:
-        abort(404)
-    people = container().people.directory()
-    return render_template("demo_sign_in.html", people=people, next=request.args.get("next", ""))
-
-
-@bp.post("/demo/sign-in")
-def sign_in_as() -> Any:
-    if not container().settings.demo_mode:
-        abort(404)
-    person_id = request.form.get("person_id", "")
-    try:
-        container().people.actor(person_id)
-    except NotFoundError:
-        abort(400, "Choose one of the demo people.")
-    session.clear()
-    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME, not with the browser
-    session["person_id"] = person_id
-    return redirect(_safe_next(request.form.get("next")))
+    """Where signed-out visitors are sent: credbridge is opened from the LMS."""
+    return render_template("sign_in.html", demo=container().settings.demo_mode)
 
 
 @bp.post("/sign-out")

@@ -7,14 +7,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 
-from lti_tool.domain.errors import PermissionDeniedError
+from lti_tool.domain.errors import DeliveryError, PermissionDeniedError
 from lti_tool.domain.roles import Role
-from lti_tool.lti.service_tokens import ServiceError
-from lti_tool.services.cohort import CourseMember
 from lti_tool.web.auth import container, current_actor, requires
 
 bp = Blueprint("cohort", __name__, url_prefix="/course")
-ACTIVE = "active"
 
 
 def _course() -> dict[str, Any]:
@@ -56,25 +53,13 @@ def refresh() -> Any:
         return redirect(url_for("cohort.index"))
     registration = c.platforms.get(course["registration_id"])
     try:
-        members = c.nrps.members(registration, course["nrps_url"])
-    except ServiceError as error:
+        members = c.members.members(registration, course["nrps_url"])
+    except DeliveryError as error:
         current_app.logger.info("NRPS refresh failed: %s", error.message)
         flash(f"The LMS roster could not be read: {error.message}", "error")
         return redirect(url_for("cohort.index"))
     report = c.cohorts.import_members(
-        actor,
-        course["registration_id"],
-        course["context_id"],
-        [
-            CourseMember(
-                member.user_id,
-                member.roles,
-                member.name or " ".join(filter(None, (member.given_name, member.family_name))),
-                member.email,
-                (member.status or "Active").casefold() == ACTIVE,
-            )
-            for member in members
-        ],
+        actor, course["registration_id"], course["context_id"], members
     )
     flash(
         f"Read {report.members} members from the LMS: {report.created} new, "

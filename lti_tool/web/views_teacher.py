@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 
 from lti_tool.domain.errors import ConflictError, DomainError, ValidationError
 from lti_tool.domain.roles import Role
@@ -43,7 +53,8 @@ def credential(slug: str) -> Any:
 @bp.post("/catalog/<slug>/start")
 @requires(Role.EDUCATOR)
 def start(slug: str) -> Any:
-    submission = container().submissions.start(current_actor(), slug)
+    course = (session.get("lti") or {}).get("context_id")  # the LMS course it started from
+    submission = container().submissions.start(current_actor(), slug, context_id=course)
     return redirect(url_for("teacher.submission", submission_id=submission.id))
 
 

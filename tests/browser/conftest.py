@@ -12,16 +12,19 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from lti_tool.bootstrap import Container
+from lti_tool.bootstrap import Container, build
+from lti_tool.demo import load_catalog_file
+from lti_tool.domain.catalog import parse_catalog
 from lti_tool.web.app import create_app
-from tests.web.conftest import container, district
+from tests.web.conftest import DEMO_CATALOG, district, make_settings
 
-__all__ = ["container", "district"]
+__all__ = ["district"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,12 +50,12 @@ def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
 
 
 class LiveServer:
-    """The app served on http://127.0.0.1:<free port> from a background thread."""
+    """The app served on http://127.0.0.1:<free port> from a background thread. The port is
+    bound first, so the app's settings can name its own URL (LTI launches need it)."""
 
-    def __init__(self, container: Container) -> None:
-        self.server: BaseWSGIServer = make_server(
-            "127.0.0.1", 0, create_app(container=container), threaded=True
-        )
+    def __init__(self) -> None:
+        self.app: Any = None
+        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(
             target=self.server.serve_forever,
@@ -60,6 +63,9 @@ class LiveServer:
             name="credbridge-live-server",
             daemon=True,
         )
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        return self.app(environ, start_response)
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
@@ -72,8 +78,27 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(container: Container) -> Iterator[LiveServer]:
-    with LiveServer(container) as server:
+def server() -> Iterator[LiveServer]:
+    """Bound, not yet serving."""
+    bound = LiveServer()
+    yield bound
+    bound.server.server_close()
+
+
+@pytest.fixture
+def container(database_url: str, tmp_path: Path, server: LiveServer) -> Iterator[Container]:
+    """As tests/web's, with the live server's URL as the app's base URL."""
+    settings = make_settings(database_url, tmp_path / "instance", CREDBRIDGE_BASE_URL=server.url)
+    built = build(settings)
+    built.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def live_server(container: Container, server: LiveServer) -> Iterator[LiveServer]:
+    server.app = create_app(container=container)
+    with server:
         yield server
 
 

@@ -9,6 +9,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
 
 from lti_tool.bootstrap import Container
+from lti_tool.demo import register_demo_lms
+from lti_tool.demo_lms import demo as demo_lms
+from lti_tool.domain.roles import IdentityKind
 from tests.web.conftest import District
 
 pytestmark = pytest.mark.browser
@@ -22,11 +25,19 @@ RESTORE = re.compile(r"^Restore the text you typed here before")
 
 
 @pytest.fixture
-def draft(page: Page, district: District) -> str:
-    """Sign in as the district teacher with the demo sign-in button and start the credential
-    from the catalog; the submission id."""
-    page.goto("/demo/sign-in")
-    page.get_by_role("button", name="Sign in as Theodora Quill").click()
+def draft(page: Page, container: Container, district: District) -> str:
+    """Launch credbridge from the demo LMS as its teacher (the district teacher's LMS account),
+    then start the credential from the catalog; the submission id."""
+    register_demo_lms(container)
+    issuer = demo_lms.issuer_for(container.settings.base_url)
+    teacher = demo_lms.USERS[0]
+    identity = (IdentityKind.LTI_SUBJECT, issuer, teacher.subject)
+    container.people.add_identities(district.teacher, (identity,))
+    page.goto("/demo-lms/")
+    page.get_by_role("button", name=f"Open credbridge as {teacher.name.split()[0]}").click()
+    tool = page.frame_locator("iframe[name=credbridge-tool]")
+    expect(tool.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Catalog").click()
     page.get_by_role("link", name=TITLE).click()
     page.wait_for_url(f"**/catalog/{SLUG}")

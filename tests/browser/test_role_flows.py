@@ -11,11 +11,11 @@ import pytest
 from playwright.sync_api import Browser, FrameLocator, Route, expect
 
 from lti_tool.demo_files import sample_file, sample_mp4
+from lti_tool.demo_lms.tokens import MEMBERSHIP, ROLE_INSTRUCTOR, ROLE_LEARNER
 from lti_tool.domain.catalog import EvidenceKind
 from lti_tool.domain.media import MediaFamily
 from tests.browser.accessibility import axe_violations, screenshots
 from tests.browser.world import Visit, World, launch, world
-from tests.fakes.lms_tokens import MEMBERSHIP, ROLE_INSTRUCTOR, ROLE_LEARNER
 
 pytestmark = pytest.mark.browser
 

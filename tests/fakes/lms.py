@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self, Unpack
+from typing import Any, Self
 from urllib.parse import urlencode
 
 import requests
@@ -35,6 +35,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from lti_tool.demo_lms.platform import AuthRefused, PlatformCore
 from tests.fakes.lms_tokens import (
     ALL_SCOPES,
     CERTIFICATION_INVALID,
@@ -48,7 +49,6 @@ from tests.fakes.lms_tokens import (
     SCOPE_SCORE,
     AuthGrant,
     AuthRecord,
-    ClaimOptions,
     FlaskToolClient,
     LaunchFlowError,
     LaunchResult,
@@ -56,9 +56,7 @@ from tests.fakes.lms_tokens import (
     SigningKey,
     TokenRefused,
     auto_post_page,
-    build_claims,
     check_deep_link_response,
-    sign,
     verify_tool_jwt,
 )
 
@@ -76,18 +74,6 @@ LEARNER_ROLES = frozenset({ROLE_LEARNER, "Learner"})
 ACTIVITY = frozenset({"Initialized", "Started", "InProgress", "Submitted", "Completed"})
 GRADING = frozenset({"FullyGraded", "Pending", "PendingManual", "Failed", "NotReady"})
 KeySet = Mapping[str, Any]
-
-
-@dataclass
-class ToolRegistration:
-    """A tool as registered on the platform (one client_id; Canvas: one per institution)."""
-
-    client_id: str
-    deployment_id: str
-    login_url: str
-    redirect_uris: tuple[str, ...]
-    jwks_url: str
-    jwks: KeySet | Callable[[], KeySet] | None = None  # instead of fetching jwks_url
 
 
 @dataclass
@@ -156,7 +142,7 @@ def _oauth_error(code: str, description: str) -> _Refused:
     return _Refused(400, description, {"error": code, "error_description": description})
 
 
-class FakePlatform(OidcLaunchDriver):
+class FakePlatform(PlatformCore, OidcLaunchDriver):
     """The fake LMS; ``start()``/``stop()`` or ``with FakePlatform() as lms:``.
 
     ``issuer`` is the base URL plus ``issuer_path``; several tools (client_ids) may register
@@ -170,15 +156,13 @@ class FakePlatform(OidcLaunchDriver):
         product_family_code: str = "canvas",
         token_audience: str | None = None,
     ) -> None:
+        super().__init__(product_family_code=product_family_code)
         self.issuer_path = issuer_path
-        self.product_family_code = product_family_code
         self.token_audience = token_audience
         self.storage_target: str | None = None
         """When set, the auth response carries ``lti_storage_target`` (Platform Storage)."""
-        self.base_url = self.issuer = self.jwks_url = self.auth_url = self.token_url = ""
+        self.jwks_url = self.auth_url = self.token_url = ""
         self.deep_link_return_url = ""  # these addresses are set by start()
-        self.keys: list[SigningKey] = [SigningKey.generate()]
-        self.registrations: dict[str, ToolRegistration] = {}
         self.contexts: dict[str, FakeContext] = {}
         self.jwks_hits = 0
         self.auth_requests: list[AuthRecord] = []
@@ -187,9 +171,9 @@ class FakePlatform(OidcLaunchDriver):
         self.service_calls: list[Exchange] = []
         self.line_items: list[dict[str, Any]] = []
         self.scores: list[ScoreRecord] = []
+        self.score_failures: list[tuple[int, str | None]] = []
+        """The next score POSTs answer these (status, Retry-After) instead, first one first."""
         self.deep_link_responses: list[Exchange] = []
-        self.deep_link_data: dict[str, set[str]] = {}
-        self._pending: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self._by_access_token: dict[str, IssuedToken] = {}
         self._seen_jti: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
@@ -243,35 +227,6 @@ class FakePlatform(OidcLaunchDriver):
 
     # -- keys, tools, rosters ----------------------------------------------------------------
 
-    @property
-    def kid(self) -> str:
-        return self.keys[-1].kid
-
-    def jwks(self) -> dict[str, Any]:
-        return {"keys": [key.public_jwk() for key in self.keys]}
-
-    def rotate_key(self, drop_old: bool = False) -> str:
-        """Sign with a new key from now on; the JWKS keeps the old ones unless ``drop_old``."""
-        new = SigningKey.generate()
-        self.keys = [new] if drop_old else [*self.keys, new]
-        return new.kid
-
-    def register_tool(
-        self,
-        client_id: str,
-        deployment_id: str,
-        login_url: str,
-        redirect_uris: Sequence[str],
-        jwks_url: str,
-        *,
-        jwks: KeySet | Callable[[], KeySet] | None = None,
-    ) -> ToolRegistration:
-        registration = ToolRegistration(
-            client_id, deployment_id, login_url, tuple(redirect_uris), jwks_url, jwks
-        )
-        self.registrations[client_id] = registration
-        return registration
-
     def add_context(
         self, context_id: str, *, title: str = "", label: str = "", client_id: str | None = None
     ) -> FakeContext:
@@ -303,46 +258,12 @@ class FakePlatform(OidcLaunchDriver):
 
     # -- id_token ----------------------------------------------------------------------------
 
-    def id_token(
-        self,
-        client_id: str,
-        *,
-        nonce: str,
-        deployment_id: str | None = None,
-        target_link_uri: str | None = None,
-        deep_link_data: str | None = None,
-        header_overrides: Mapping[str, Any] | None = None,
-        sign_with: SigningKey | None = None,
-        raw: str | None = None,
-        **claims: Unpack[ClaimOptions],
-    ) -> str:
-        """A signed RS256 launch token (see :func:`build_claims` for ``claims``).
-
-        ``deployment_id`` and ``target_link_uri`` default to the registration's; a header
-        override of ``None`` drops that header; ``raw`` returns that text instead of a JWT.
-        """
-        if raw is not None:
-            return raw
-        registration = self.registrations.get(client_id)
-        if claims.get("message_type") == "LtiDeepLinkingRequest":
-            deep_link_data = deep_link_data or f"dl-{secrets.token_hex(6)}"
-            self.deep_link_data.setdefault(client_id, set()).add(deep_link_data)
-        context = claims.get("context", DEFAULT_CONTEXT)
-        if context is not None:
+    def id_token(self, client_id: str, *, nonce: str, **kwargs: Any) -> str:
+        """:meth:`PlatformCore.id_token`; the launch's course joins the fake's contexts."""
+        context = kwargs.get("context", DEFAULT_CONTEXT)
+        if context is not None and kwargs.get("raw") is None:
             self.add_context(str(context["id"]), title=str(context.get("title", "")))
-        built = build_claims(
-            issuer=self.issuer,
-            client_id=client_id,
-            deployment_id=deployment_id or (registration.deployment_id if registration else ""),
-            nonce=nonce,
-            base_url=self.base_url,
-            target_link_uri=target_link_uri
-            or (registration.redirect_uris[0] if registration else self.base_url),
-            product_family_code=self.product_family_code,
-            deep_link_data=deep_link_data or "",
-            **claims,
-        )
-        return sign(built, sign_with or self.keys[-1], header_overrides)
+        return super().id_token(client_id, nonce=nonce, **kwargs)
 
     # -- the WSGI app ------------------------------------------------------------------------
 
@@ -363,38 +284,16 @@ class FakePlatform(OidcLaunchDriver):
     def _on_auth(self, request: Request) -> Response:
         params = request.values.to_dict()
         try:
-            id_token = self._authorize(params)
-        except _Refused as refused:
+            redirect_uri, id_token = self.answer_auth(params)
+        except AuthRefused as refused:
             self.auth_requests.append(AuthRecord(params, 400, refused.message))
             return Response(refused.message, status=400, content_type="text/plain")
         self.auth_requests.append(AuthRecord(params, 200, None, id_token))
         fields = {"id_token": id_token, "state": params["state"]}
         if self.storage_target:  # the platform offers LTI Platform Storage (Canvas)
             fields["lti_storage_target"] = self.storage_target
-        page = auto_post_page(params["redirect_uri"], fields)
+        page = auto_post_page(redirect_uri, fields)
         return Response(page, content_type="text/html")
-
-    def _authorize(self, params: Mapping[str, str]) -> str:
-        expected = {"response_type": "id_token", "response_mode": "form_post", "prompt": "none"}
-        for name, value in expected.items():
-            if params.get(name) != value:
-                raise _Refused(400, f"{name} must be {value!r}, got {params.get(name)!r}")
-        if "openid" not in params.get("scope", "").split():
-            raise _Refused(400, f"scope must be 'openid', got {params.get('scope')!r}")
-        for name in ("client_id", "redirect_uri", "login_hint", "state", "nonce"):
-            if not params.get(name):
-                raise _Refused(400, f"missing {name}")
-        registration = self.registrations.get(params["client_id"])
-        if registration is None:
-            raise _Refused(400, f"unknown client_id {params['client_id']!r}")
-        if params["redirect_uri"] not in registration.redirect_uris:
-            raise _Refused(400, f"redirect_uri {params['redirect_uri']!r} is not registered")
-        pending = self._pending.get(params["login_hint"])
-        if pending is None or pending[0] != registration.client_id:
-            raise _Refused(400, "login_hint was not issued by this platform for this client")
-        if params.get("lti_message_hint", "") != pending[1]:
-            raise _Refused(400, "lti_message_hint must be echoed unchanged")
-        return self.id_token(registration.client_id, nonce=params["nonce"], **pending[2])
 
     def _on_token(self, request: Request) -> Response:
         form = request.form.to_dict()
@@ -568,6 +467,12 @@ class FakePlatform(OidcLaunchDriver):
 
     def _on_scores(self, request: Request, context_id: str, item_id: str) -> Response:
         def run(context: FakeContext, token: IssuedToken, body: Any) -> Response:
+            if self.score_failures:
+                status, wait = self.score_failures.pop(0)
+                answer = _json({"errors": {"message": f"failing on purpose ({status})"}}, status)
+                if wait is not None:
+                    answer.headers["Retry-After"] = wait
+                return answer
             _require_media(request, SCORE_MEDIA)
             if item_id not in context.line_items:
                 raise _Refused(404, f"no line item {item_id!r}")

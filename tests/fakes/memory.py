@@ -30,6 +30,7 @@ from typing import Any, BinaryIO, Self
 from lti_tool.domain.errors import ConflictError, NotFoundError, UploadRejectedError
 from lti_tool.domain.lifecycle import CLAIMED_STATES, SubmissionState
 from lti_tool.domain.lti import Deployment, DeploymentStatus, PlatformRegistration, ToolKey
+from lti_tool.domain.lti_services import CourseSync, GradeLink
 from lti_tool.domain.model import (
     AuditEntry,
     Award,
@@ -131,6 +132,8 @@ TABLE_NAMES = (
     "issued_credentials",
     "stack_awards",
     "role_overrides",
+    "grade_links",
+    "course_syncs",
 )
 
 UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
@@ -155,6 +158,7 @@ UNIQUE: tuple[tuple[str, Callable[[Row], tuple[Any, ...]]], ...] = (
     ("issued_credentials", lambda row: (row.stack_award_id,)),
     ("stack_awards", lambda row: (row.person_id, row.stack_id)),
     ("role_overrides", lambda row: (row.person_id, row.role)),
+    ("grade_links", lambda row: (row.registration_id, row.resource_link_id, row.person_id)),
 )
 """Unique indexes of the schema. As in SQL, a key holding NULL never collides."""
 
@@ -190,6 +194,9 @@ FOREIGN_KEYS: tuple[tuple[str, str, str], ...] = (
     ("stack_awards", "stack_id", "stacks"),
     ("stack_awards", "issuer_id", "issuers"),
     ("role_overrides", "person_id", "people"),
+    ("grade_links", "person_id", "people"),
+    ("grade_links", "registration_id", "platforms"),
+    ("course_syncs", "registration_id", "platforms"),
 )
 """Foreign keys of the schema (SQLite runs with ``PRAGMA foreign_keys=ON``). NULL is allowed."""
 
@@ -1038,6 +1045,59 @@ class InMemoryRoleOverrideRepository:
         return True
 
 
+class InMemoryLtiServiceRepository:
+    """Like ``SqlLtiServiceRepository``: grade links by id, one course sync per course."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def grade_link(self, link_id: str) -> GradeLink:
+        link = self._s.get("grade_links", link_id)
+        if link is None:
+            raise NotFoundError(f"There is no grade link {link_id!r}.")
+        return link
+
+    def find_grade_link(
+        self, registration_id: str, resource_link_id: str, person_id: str
+    ) -> GradeLink | None:
+        found = self._s.find(
+            "grade_links",
+            lambda row: (
+                (row.registration_id, row.resource_link_id, row.person_id)
+                == (registration_id, resource_link_id, person_id)
+            ),
+        )
+        return found
+
+    def put_grade_link(self, link: GradeLink) -> None:
+        if self._s.get("grade_links", link.id) is None:
+            self._s.insert("grade_links", link.id, link)
+        else:
+            self._s.update("grade_links", link.id, link)
+
+    def grade_links_for(self, person_id: str, credential_slug: str) -> list[GradeLink]:
+        return self._s.select(
+            "grade_links",
+            lambda row: row.person_id == person_id and row.credential_slug == credential_slug,
+        )
+
+    def grade_links_in(self, registration_id: str, context_id: str) -> list[GradeLink]:
+        return self._s.select(
+            "grade_links",
+            lambda row: row.registration_id == registration_id and row.context_id == context_id,
+        )
+
+    def course_sync(self, registration_id: str, context_id: str) -> CourseSync | None:
+        return self._s.get("course_syncs", (registration_id, context_id))
+
+    def put_course_sync(self, sync: CourseSync) -> None:
+        key = (sync.registration_id, sync.context_id)
+        if self._s.get("course_syncs", key) is None:
+            self._s.insert("course_syncs", key, sync)
+        else:
+            self._s.update("course_syncs", key, sync)
+
+
 # ---------------------------------------------------------------------------------------------
 # Unit of work
 # ---------------------------------------------------------------------------------------------
@@ -1061,6 +1121,7 @@ class InMemoryUnitOfWork:
     credentials: InMemoryIssuedCredentialRepository
     stack_awards: InMemoryStackAwardRepository
     role_overrides: InMemoryRoleOverrideRepository
+    lti_services: InMemoryLtiServiceRepository
 
     def __init__(self, database: MemoryDatabase) -> None:
         self.database = database
@@ -1083,6 +1144,7 @@ class InMemoryUnitOfWork:
         self.credentials = InMemoryIssuedCredentialRepository(self._session)
         self.stack_awards = InMemoryStackAwardRepository(self._session)
         self.role_overrides = InMemoryRoleOverrideRepository(self._session)
+        self.lti_services = InMemoryLtiServiceRepository(self._session)
         return self
 
     def __exit__(

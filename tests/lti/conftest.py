@@ -10,7 +10,7 @@ from flask import Flask
 
 from lti_tool.bootstrap import Container, build
 from tests.fakes.lms import FakePlatform
-from tests.fakes.lms_tokens import FlaskToolClient
+from tests.fakes.lms_tokens import ROLE_INSTRUCTOR, ROLE_LEARNER, FlaskToolClient
 from tests.web.conftest import make_settings
 
 BASE = "http://127.0.0.1:8000"
@@ -67,3 +67,15 @@ def app(container: Container, lms: FakePlatform) -> Flask:
 @pytest.fixture
 def tool(app: Flask) -> FlaskToolClient:
     return FlaskToolClient(app.test_client())
+
+
+def add_roster(lms: FakePlatform) -> None:
+    """Course ctx-1: 120 active learners (three NRPS pages: Canvas, the fake's family, pages by
+    50), one inactive member and the instructor ``teacher-1``."""
+    for number in range(120):
+        lms.add_member(
+            "ctx-1", f"learner-{number}", (ROLE_LEARNER,), name=f"Learner {number:03d}",
+            email=f"learner{number}@district.example",
+        )  # fmt: skip
+    lms.add_member("ctx-1", "gone", (ROLE_LEARNER,), status="Inactive", name="Gone Away")
+    lms.add_member("ctx-1", "teacher-1", (ROLE_INSTRUCTOR,), name="Ana Ruiz")

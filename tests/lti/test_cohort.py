@@ -14,7 +14,7 @@ from lti_tool.domain.catalog import parse_catalog
 from lti_tool.domain.roles import IdentityKind, Role
 from tests.fakes.lms import FakePlatform
 from tests.fakes.lms_tokens import ROLE_INSTRUCTOR, ROLE_LEARNER, FlaskToolClient
-from tests.lti.conftest import BASE, CLIENT
+from tests.lti.conftest import BASE, CLIENT, add_roster
 
 DEMO_CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog" / "demo.yaml"
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -33,13 +33,7 @@ def test_an_instructor_reads_the_roster_and_sees_who_works_on_what(
     tool: FlaskToolClient, lms: FakePlatform, container: Container
 ) -> None:
     container.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
-    for number in range(120):  # 3 pages: Canvas (the fake's family) pages by 50
-        lms.add_member(
-            "ctx-1", f"learner-{number}", (ROLE_LEARNER,), name=f"Learner {number:03d}",
-            email=f"learner{number}@district.example",
-        )  # fmt: skip
-    lms.add_member("ctx-1", "gone", (ROLE_LEARNER,), status="Inactive", name="Gone Away")
-    lms.add_member("ctx-1", "teacher-1", (ROLE_INSTRUCTOR,), name="Ana Ruiz")
+    add_roster(lms)
 
     # A learner launches first and starts a credential from the course.
     learner = FlaskToolClient(tool.client.application.test_client())

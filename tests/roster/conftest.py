@@ -29,7 +29,7 @@ def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
             "DATABASE_URL": database_url,
             "CREDBRIDGE_INSTANCE_PATH": str(tmp_path / "instance"),
             "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-            "CREDBRIDGE_DEMO": "1",  # demo sign-in for the admin page tests
+            "CREDBRIDGE_DEMO": "1",  # demo mode, as the admin page tests expect
         }
     )
     built = build(settings)

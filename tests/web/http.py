@@ -1,4 +1,5 @@
-"""Helpers that drive the app the way a browser does: real forms, real CSRF tokens."""
+"""Helpers that drive the app the way a browser does: real forms, real CSRF tokens (signing in
+is the exception: it sets the session an LTI launch would set)."""
 
 from __future__ import annotations
 
@@ -17,18 +18,23 @@ TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 def csrf(client: FlaskClient) -> str:
-    page = client.get("/demo/sign-in")
+    """The session's CSRF token, read from a page that shows it to anyone."""
+    page = client.get("/sign-in")
     found = TOKEN.search(page.get_data(as_text=True))
     assert found, "no CSRF token on the page"
     return found.group(1)
 
 
 def sign_in(client: FlaskClient, person_id: str) -> None:
-    client.post("/sign-out", data={"csrf_token": csrf(client)})
-    response = client.post(
-        "/demo/sign-in", data={"csrf_token": csrf(client), "person_id": person_id}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
+    """Sign in as ``person_id`` the way an LTI launch does: a fresh session holding their id.
+
+    Test-only: people sign in by launching from their LMS (see tests/lti for real launches).
+    """
+    with client.session_transaction() as session:
+        session.clear()
+        session.permanent = True
+        session["person_id"] = person_id
+    assert client.get("/sign-in").status_code == 200
 
 
 def post(client: FlaskClient, url: str, **form: Any) -> TestResponse:

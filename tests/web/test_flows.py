@@ -239,7 +239,9 @@ def test_people_only_see_what_is_theirs(
 
 def test_signed_out_visitors_are_sent_to_sign_in(client: FlaskClient, district: District) -> None:
     response = client.get("/review")
-    assert response.status_code == 302 and "/demo/sign-in" in response.headers["Location"]
+    assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert "Open credbridge from your LMS" in page and "/demo-lms" in page
 
 
 def test_admin_reads_the_audit_trail(

@@ -22,6 +22,7 @@ from lti_tool.db.models.credit import (
     StipendEntryRow,
     StipendRow,
 )
+from lti_tool.db.models.delivery import DeliveryRow, DeliveryTargetRow
 from lti_tool.db.models.events import AuditEntryRow, OutboxEventRow
 from lti_tool.db.models.lti import (
     DeploymentRow,
@@ -30,6 +31,7 @@ from lti_tool.db.models.lti import (
     ToolKeyRow,
     UsedNonceRow,
 )
+from lti_tool.db.models.lti_services import CourseSyncRow, GradeLinkRow
 from lti_tool.db.models.people import (
     ExternalIdentityRow,
     OrganizationRow,
@@ -63,15 +65,19 @@ __all__ = [
     "CanvasEvidenceOriginRow",
     "CanvasGrantRow",
     "CanvasLinkRow",
+    "CourseSyncRow",
     "CredentialRow",
     "CredentialVersionRow",
     "CreditLineRow",
     "CreditOverrideRow",
     "CreditSettingsRow",
     "DecisionRow",
+    "DeliveryRow",
+    "DeliveryTargetRow",
     "DeploymentRow",
     "EvidenceFileRow",
     "ExternalIdentityRow",
+    "GradeLinkRow",
     "IssuedCredentialRow",
     "IssuerKeyRow",
     "IssuerProfileRow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -29,6 +29,19 @@ from lti_tool.ports import PendingLogin
 
 LAUNCH_STATES = cast(Table, LaunchStateRow.__table__)
 USED_NONCES = cast(Table, UsedNonceRow.__table__)
+ADD_LOGIN = LAUNCH_STATES.insert()
+TAKE_LOGIN = (
+    delete(LAUNCH_STATES)
+    .where(LAUNCH_STATES.c.state == bindparam("taken"))
+    .returning(LAUNCH_STATES.c.nonce, LAUNCH_STATES.c.registration_id, LAUNCH_STATES.c.expires_at)
+)
+CONSUME_NONCE = {
+    is_postgresql: dialect_insert(USED_NONCES)
+    .on_conflict_do_nothing(index_elements=["issuer", "nonce"])
+    .returning(USED_NONCES.c.id)
+    for is_postgresql, dialect_insert in ((False, sqlite_insert), (True, postgresql_insert))
+}
+"""Built once per dialect (SQLite, PostgreSQL); values are bound at execution."""
 REGISTRATION_FIELDS = (
     "name", "issuer", "client_id", "auth_login_url", "auth_token_url", "key_set_url", "key_set",
     "auth_audience", "auto_approve_deployments", "created_at", "product_family",
@@ -193,28 +206,23 @@ class SqlLaunchStateRepository:
         self._session = session
 
     def add_login(self, login: PendingLogin, created_at: datetime) -> None:
-        # A Core INSERT: every login writes one, and the ORM unit of work cost more than it.
-        self._session.execute(
-            LAUNCH_STATES.insert().values(
-                state=login.state,
-                nonce=login.nonce,
-                registration_id=login.registration_id,
-                created_at=created_at,
-                expires_at=login.expires_at,
-            )
+        # Core statements built once, run on the session's connection: every launch runs them,
+        # and building a statement (or the ORM's bookkeeping) cost more than running it.
+        self._session.connection().execute(
+            ADD_LOGIN,
+            {
+                "state": login.state,
+                "nonce": login.nonce,
+                "registration_id": login.registration_id,
+                "created_at": created_at,
+                "expires_at": login.expires_at,
+            },
         )
 
     def take_login(self, state: str, now: datetime) -> PendingLogin | None:
         # One DELETE ... RETURNING: the row is gone for every other worker the moment one
         # takes it (SQLite >= 3.35 and PostgreSQL), and it costs one statement, not three.
-        # Core on the table, not the ORM entity: the ORM's bulk-DELETE bookkeeping cost more
-        # than the statement (bench/lti/validation.py).
-        states = LAUNCH_STATES.c
-        row = self._session.execute(
-            delete(LAUNCH_STATES)
-            .where(states.state == state)
-            .returning(states.nonce, states.registration_id, states.expires_at)
-        ).first()
+        row = self._session.connection().execute(TAKE_LOGIN, {"taken": state}).first()
         if row is None:
             return None
         login = PendingLogin(state, row.nonce, row.registration_id, row.expires_at)
@@ -223,14 +231,9 @@ class SqlLaunchStateRepository:
     def consume_nonce(self, issuer: str, nonce: str, now: datetime, expires_at: datetime) -> bool:
         # INSERT ... ON CONFLICT DO NOTHING RETURNING: a used nonce inserts and returns no row,
         # with no savepoint and no exception in the way.
-        insert = postgresql_insert if self._dialect() == "postgresql" else sqlite_insert
-        inserted = self._session.execute(
-            insert(USED_NONCES)
-            .values(issuer=issuer, nonce=nonce, used_at=now, expires_at=expires_at)
-            .on_conflict_do_nothing(index_elements=["issuer", "nonce"])
-            .returning(USED_NONCES.c.id)
-        ).first()
-        return inserted is not None
+        values = {"issuer": issuer, "nonce": nonce, "used_at": now, "expires_at": expires_at}
+        statement = CONSUME_NONCE[self._dialect() == "postgresql"]
+        return self._session.connection().execute(statement, values).first() is not None
 
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name

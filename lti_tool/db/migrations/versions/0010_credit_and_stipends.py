@@ -3,7 +3,7 @@
 The ledger's entries are append-only: triggers refuse UPDATE and DELETE on every backend.
 
 Revision ID: 0010
-Revises: 0013
+Revises: 0009
 Create Date: 2026-11-23 23:07:20.495563
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0013"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

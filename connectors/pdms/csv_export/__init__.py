@@ -1,0 +1,1 @@
+"""CSV export target: per-district column templates, plus a PDF certificate per award."""

@@ -1,0 +1,1 @@
+"""Ed-Fi ODS/API target: Data Standard professional development events and attendances."""

@@ -1,0 +1,1 @@
+"""Signed JSON webhook target, for any PD or HR system that can receive one."""

@@ -1,0 +1,191 @@
+"""Delivery targets and per-delivery records over SQLAlchemy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lti_tool.db.models import AwardRow, DeliveryRow, DeliveryTargetRow, IssuedCredentialRow
+from lti_tool.domain.delivery import Delivery, DeliveryAction, DeliveryStatus, DeliveryTarget
+from lti_tool.domain.errors import NotFoundError
+
+
+def _target(row: DeliveryTargetRow) -> DeliveryTarget:
+    return DeliveryTarget(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        config={str(k): str(v) for k, v in row.config.items()},
+        sealed_secrets=row.sealed_secrets,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        active=row.active,
+    )
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        target_id=row.target_id,
+        award_id=row.award_id,
+        action=DeliveryAction(row.action),
+        status=DeliveryStatus(row.status),
+        idempotency_key=row.idempotency_key,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        attempts=row.attempts,
+        last_status_code=row.last_status_code,
+        last_answer=row.last_answer,
+        remote_ref=row.remote_ref,
+        delivered_at=row.delivered_at,
+    )
+
+
+def _fill_target(row: DeliveryTargetRow, target: DeliveryTarget) -> None:
+    row.kind, row.name, row.config = target.kind, target.name, dict(target.config)
+    row.sealed_secrets, row.active = target.sealed_secrets, target.active
+    row.created_at, row.updated_at = target.created_at, target.updated_at
+
+
+def _fill_delivery(row: DeliveryRow, delivery: Delivery) -> None:
+    row.target_id, row.award_id = delivery.target_id, delivery.award_id
+    row.action, row.status = delivery.action.value, delivery.status.value
+    row.idempotency_key, row.attempts = delivery.idempotency_key, delivery.attempts
+    row.last_status_code, row.last_answer = delivery.last_status_code, delivery.last_answer
+    row.remote_ref, row.delivered_at = delivery.remote_ref, delivery.delivered_at
+    row.created_at, row.updated_at = delivery.created_at, delivery.updated_at
+
+
+class SqlDeliveryTargetRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, target: DeliveryTarget) -> None:
+        row = DeliveryTargetRow(id=target.id)
+        _fill_target(row, target)
+        self._session.add(row)
+        self._session.flush()
+
+    def save(self, target: DeliveryTarget) -> None:
+        row = self._session.get(DeliveryTargetRow, target.id)
+        assert row is not None
+        _fill_target(row, target)
+        self._session.flush()
+
+    def get(self, target_id: str) -> DeliveryTarget:
+        row = self._session.get(DeliveryTargetRow, target_id)
+        if row is None:
+            raise NotFoundError("That delivery target does not exist.")
+        return _target(row)
+
+    def by_name(self, name: str) -> DeliveryTarget | None:
+        row = self._session.scalar(select(DeliveryTargetRow).where(DeliveryTargetRow.name == name))
+        return _target(row) if row else None
+
+    def active(self) -> list[DeliveryTarget]:
+        query = select(DeliveryTargetRow).where(DeliveryTargetRow.active.is_(True))
+        return [
+            _target(row) for row in self._session.scalars(query.order_by(DeliveryTargetRow.name))
+        ]
+
+    def all(self) -> list[DeliveryTarget]:
+        query = select(DeliveryTargetRow).order_by(DeliveryTargetRow.name)
+        return [_target(row) for row in self._session.scalars(query)]
+
+
+class SqlDeliveryRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, delivery: Delivery) -> None:
+        row = DeliveryRow(id=delivery.id)
+        _fill_delivery(row, delivery)
+        self._session.add(row)
+        self._session.flush()
+
+    def save(self, delivery: Delivery) -> None:
+        row = self._session.get(DeliveryRow, delivery.id)
+        assert row is not None
+        _fill_delivery(row, delivery)
+        self._session.flush()
+
+    def get(self, delivery_id: str) -> Delivery:
+        row = self._session.get(DeliveryRow, delivery_id)
+        if row is None:
+            raise NotFoundError("That delivery does not exist.")
+        return _delivery(row)
+
+    def find(self, target_id: str, award_id: str, action: str) -> Delivery | None:
+        row = self._session.scalar(
+            select(DeliveryRow).where(
+                DeliveryRow.target_id == target_id,
+                DeliveryRow.award_id == award_id,
+                DeliveryRow.action == action,
+            )
+        )
+        return _delivery(row) if row else None
+
+    def for_award(self, award_id: str) -> list[Delivery]:
+        query = select(DeliveryRow).where(DeliveryRow.award_id == award_id)
+        return [
+            _delivery(row) for row in self._session.scalars(query.order_by(DeliveryRow.created_at))
+        ]
+
+    def for_target(
+        self, target_id: str, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Delivery]:
+        query = select(DeliveryRow).where(DeliveryRow.target_id == target_id)
+        if status:
+            query = query.where(DeliveryRow.status == status)
+        query = (
+            query.order_by(DeliveryRow.created_at.desc(), DeliveryRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_delivery(row) for row in self._session.scalars(query)]
+
+    def status_counts(self, target_id: str) -> dict[str, int]:
+        rows = self._session.execute(
+            select(DeliveryRow.status, func.count())
+            .where(DeliveryRow.target_id == target_id)
+            .group_by(DeliveryRow.status)
+        )
+        return {str(status): int(count) for status, count in rows}
+
+    def awards_without(self, target_id: str, limit: int) -> list[str]:
+        sent = select(DeliveryRow.award_id).where(
+            DeliveryRow.target_id == target_id, DeliveryRow.action == DeliveryAction.AWARD.value
+        )
+        query = (
+            select(AwardRow.id)
+            .where(AwardRow.id.not_in(sent))
+            .order_by(AwardRow.awarded_at, AwardRow.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(query))
+
+    def credential_id(self, award_id: str) -> str | None:
+        return self._session.scalar(
+            select(IssuedCredentialRow.id).where(IssuedCredentialRow.award_id == award_id)
+        )
+
+    def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:
+        if not award_ids:
+            return {}
+        rows = self._session.execute(
+            select(
+                IssuedCredentialRow.award_id,
+                IssuedCredentialRow.revoked_at,
+                IssuedCredentialRow.revocation_reason,
+            ).where(
+                IssuedCredentialRow.award_id.in_(award_ids),
+                IssuedCredentialRow.revoked_at.is_not(None),
+            )
+        )
+        return {
+            str(award_id): (revoked_at, reason or "")
+            for award_id, revoked_at, reason in rows
+            if award_id and revoked_at
+        }

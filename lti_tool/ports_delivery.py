@@ -1,0 +1,126 @@
+"""Ports of delivery: the targets (``connectors/pdms``), where credit and stipends come from, and
+the repositories of targets and per-delivery records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from lti_tool.domain.credit_lines import CreditLine
+from lti_tool.domain.delivery import Delivery, DeliveryItem, DeliveryTarget, Receipt
+
+
+class DeliveryAdapter(Protocol):
+    """One connected PD/HR system. Raises ``RetryLater`` (429, 5xx, timeouts) or
+    ``DeliveryRefused`` (400/401/403, with the answer) from ``lti_tool.domain.errors``."""
+
+    def deliver(self, item: DeliveryItem) -> Receipt:
+        """Send an award or a revocation (``item.action``). Sending the same item twice is
+        harmless: targets get ``item.idempotency_key`` or upsert on a natural key."""
+        ...
+
+    def check(self) -> str:
+        """Test the connection (credentials, version); what the target said, in a line."""
+        ...
+
+    def holds(self, item: DeliveryItem) -> bool | None:
+        """Whether the target holds the award now; ``None`` when it cannot be re-read."""
+        ...
+
+
+@runtime_checkable
+class Exportable(Protocol):
+    """A target whose deliveries can also be downloaded as one file (CSV export)."""
+
+    def export(self, items: Iterable[DeliveryItem]) -> bytes: ...
+
+
+class CertificateMaker(Protocol):
+    def __call__(self, item: DeliveryItem) -> bytes:
+        """The PDF certificate of one award."""
+        ...
+
+
+class AdapterFactory(Protocol):
+    def __call__(
+        self, kind: str, config: Mapping[str, str], secrets: Mapping[str, str]
+    ) -> DeliveryAdapter:
+        """The adapter of a target kind (``edfi``, ``webhook``, ``sif``, ``csv_export``)."""
+        ...
+
+
+class CreditLineSource(Protocol):
+    """Credit lines of an award (the credit rules' ``CreditService.lines_for_award``)."""
+
+    def lines_for_award(self, award_id: str) -> list[CreditLine]: ...
+
+
+class StipendSource(Protocol):
+    """The stipend amount an award carries, when there is one (SIF sends it)."""
+
+    def amount_for_award(self, award_id: str) -> Decimal | None: ...
+
+
+class VerificationLinks(Protocol):
+    """The public verification URL of an award's credential (issuing it first if needed)."""
+
+    def for_award(self, award_id: str) -> str: ...
+    def for_credential(self, credential_id: str) -> str:
+        """The link of a credential already issued (no database work)."""
+        ...
+
+
+class SecretSealer(Protocol):
+    """Encrypts connector secrets at rest (``lti_tool.crypto.SecretBox``)."""
+
+    def encrypt(self, plain: str) -> str: ...
+    def decrypt(self, token: str) -> str: ...
+    def reencrypt(self, token: str) -> str:
+        """The token under the newest key (after a key rotation)."""
+        ...
+
+
+class DeliveryTargetRepository(Protocol):
+    def add(self, target: DeliveryTarget) -> None:
+        """Raises ConflictError (at commit) when the name is taken."""
+        ...
+
+    def save(self, target: DeliveryTarget) -> None: ...
+    def get(self, target_id: str) -> DeliveryTarget:
+        """Raises NotFoundError."""
+        ...
+
+    def by_name(self, name: str) -> DeliveryTarget | None: ...
+    def active(self) -> list[DeliveryTarget]: ...
+    def all(self) -> list[DeliveryTarget]: ...
+
+
+class DeliveryRepository(Protocol):
+    def add(self, delivery: Delivery) -> None: ...
+    def save(self, delivery: Delivery) -> None: ...
+    def get(self, delivery_id: str) -> Delivery:
+        """Raises NotFoundError."""
+        ...
+
+    def find(self, target_id: str, award_id: str, action: str) -> Delivery | None: ...
+    def for_award(self, award_id: str) -> list[Delivery]: ...
+    def for_target(
+        self, target_id: str, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Delivery]:
+        """Newest first."""
+        ...
+
+    def status_counts(self, target_id: str) -> dict[str, int]: ...
+    def awards_without(self, target_id: str, limit: int) -> list[str]:
+        """Award ids (oldest first) that have no award delivery to the target yet."""
+        ...
+
+    def credential_id(self, award_id: str) -> str | None:
+        """The id of the award's issued Open Badge, if it is issued yet."""
+        ...
+
+    def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:
+        """Of these awards, those whose credential is revoked: when and why."""
+        ...

@@ -1,0 +1,93 @@
+"""A wired app with the demo catalog and a district, and awards made through the services."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from lti_tool.bootstrap import Container, build
+from lti_tool.demo import fill_draft, load_catalog_file
+from lti_tool.domain.catalog import parse_catalog
+from lti_tool.domain.model import SectionScore
+from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
+from lti_tool.services.common import Actor
+from tests.web.conftest import DEMO_CATALOG, make_settings
+
+CREDENTIAL = "hinge-questions"
+"""The demo credential with nominal credit (15 clock hours)."""
+_numbers = itertools.count(1)
+
+
+@dataclass
+class District:
+    container: Container
+    organization_id: str
+    assessor: Actor
+    issuer: Actor
+    admin: Actor
+
+    def award(self, name: str | None = None) -> str:
+        """A new educator (with an employee id) earns CREDENTIAL; returns the award id."""
+        c = self.container
+        number = next(_numbers)
+        person = c.people.add_person(
+            name or f"Educator {number}",
+            email=f"educator{number}@maple.example",
+            organization_id=self.organization_id,
+            roles=((Role.EDUCATOR, self.organization_id),),
+            identities=((IdentityKind.EMPLOYEE_ID, "maple", f"E{number:05d}"),),
+        )
+        educator = c.people.actor(person.id)
+        _, credential = c.catalog.credential(CREDENTIAL)
+        submission = c.submissions.start(educator, CREDENTIAL)
+        fill_draft(c, educator, submission.id, credential.definition)
+        c.submissions.submit(educator, submission.id)
+        c.reviews.claim(self.assessor, submission.id)
+        scores = [
+            SectionScore(section.key, section.required_level, "Meets the criteria.")
+            for section in credential.definition.sections
+        ]
+        c.reviews.complete(self.assessor, submission.id, scores, "award")
+        c.decisions.decide(self.issuer, submission.id, "award")
+        with c.uow_factory() as uow:
+            award = uow.awards.for_submission(submission.id)
+        assert award is not None
+        return award.id
+
+
+def make_district(container: Container) -> District:
+    people = container.people
+    org = people.add_organization("Maple District", OrganizationKind.DISTRICT, slug="maple")
+    # Delaware counts clock hours as they are, so the demo credential's 15 hours reach the targets.
+    container.credit_admin.configure(None, org.id, "DE")
+
+    def actor(name: str, role: Role) -> Actor:
+        return people.actor(
+            people.add_person(name, organization_id=org.id, roles=((role, org.id),)).id
+        )
+
+    return District(
+        container,
+        org.id,
+        actor("Asa Assessor", Role.ASSESSOR),
+        actor("Isa Issuer", Role.ISSUER),
+        actor("Ada Admin", Role.ADMIN),
+    )
+
+
+@pytest.fixture
+def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
+    built = build(make_settings(database_url, tmp_path / "instance"))
+    built.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
+    yield built
+    built.pdms.close()
+    built.engine.dispose()
+
+
+@pytest.fixture
+def district(container: Container) -> District:
+    return make_district(container)
