@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from lti_tool.bootstrap import Container
+from lti_tool.demo import register_demo_lms
+from lti_tool.demo_lms import demo as demo_lms
+from lti_tool.domain.roles import IdentityKind
 from tests.browser.accessibility import axe_violations, screenshots
 from tests.web.conftest import District
 from tests.web.test_credit_pages import HINGE, award, district_id
@@ -17,11 +20,17 @@ from tests.web.test_credit_pages import HINGE, award, district_id
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Page, name: str) -> None:
+def sign_in(page: Page, container: Container, person_id: str, role: str) -> None:
+    """Launch credbridge from the demo LMS as its ``role`` user, linked to ``person_id``."""
+    user = next(u for u in demo_lms.USERS if u.key == role)
+    issuer = demo_lms.issuer_for(container.settings.base_url)
+    container.people.add_identities(person_id, ((IdentityKind.LTI_SUBJECT, issuer, user.subject),))
     page.context.clear_cookies()
-    page.goto("/demo/sign-in")
-    page.get_by_role("button", name=f"Sign in as {name}").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    page.goto("/demo-lms/")
+    page.get_by_role("button", name=f"Open credbridge as {user.name.split()[0]}").click()
+    tool = page.frame_locator("iframe[name=credbridge-tool]")
+    expect(tool.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto("/")
 
 
 def checked(page: Page, path: str, name: str) -> None:
@@ -43,13 +52,14 @@ def awarded(container: Container, district: District) -> str:
         stipend_amount="300.00", funding_source="Title II",
     )  # fmt: skip
     award(container, district)
+    register_demo_lms(container)
     return org
 
 
 def test_the_teacher_sees_the_renewal_chart_after_an_award(
-    page: Page, district: District, awarded: str
+    page: Page, container: Container, district: District, awarded: str
 ) -> None:
-    sign_in(page, "Theodora Quill")
+    sign_in(page, container, district.teacher, "teacher")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My credit").click()
     chart = page.get_by_role("img", name=re.compile(r"^Renewal progress in this cycle"))
     expect(chart).to_be_visible()
@@ -60,9 +70,9 @@ def test_the_teacher_sees_the_renewal_chart_after_an_award(
 
 
 def test_an_admin_approves_a_stipend_after_confirming(
-    page: Page, context: BrowserContext, district: District, awarded: str
+    page: Page, container: Container, district: District, awarded: str
 ) -> None:
-    sign_in(page, "Adam Admin")
+    sign_in(page, container, district.admin, "admin")
     page.goto(f"/admin/stipends?district={awarded}")
     stipend = page.locator("tbody tr", has_text="Theodora Quill")
     expect(stipend.locator(".state")).to_have_text("requested")
