@@ -16,7 +16,7 @@ from tests.browser.accessibility import axe_violations
 from tests.browser.test_credit_pages import checked, sign_in
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.web.conftest import District
-from tests.web.test_credit_pages import award
+from tests.web.test_credit_pages import HINGE, award, district_id
 
 pytestmark = pytest.mark.browser
 SECRET = "hook-secret-for-the-browser"
@@ -48,7 +48,7 @@ def test_an_admin_connects_a_webhook_and_sees_the_award_delivered(
         container.worker.drain()
         assert len(receiver.received) == 1
 
-        page.on("dialog", lambda dialog: _accept(dialog))
+        page.on("dialog", _accept)
         page.get_by_role("button", name="Send earlier awards to HR webhook").click()
         expect(page.get_by_text("Queued 0 earlier award(s).")).to_be_visible()
     delivered = page.locator(".deliveries li", has_text=award_id[:8])
@@ -61,9 +61,42 @@ def test_an_admin_connects_a_webhook_and_sees_the_award_delivered(
 
     page.goto("/admin/dashboards")
     health = page.get_by_role("region", name="Delivery health per target")
-    expect(health.get_by_role("img", name=re.compile("^Delivery health per target"))).to_be_visible()
+    expect(
+        health.get_by_role("img", name=re.compile("^Delivery health per target"))
+    ).to_be_visible()
     health.get_by_text("Table of the numbers in this chart").click()
     expect(health.get_by_role("row", name=re.compile("^HR webhook"))).to_contain_text("1")
+    assert not axe_violations(page)
+
+
+def test_the_payroll_export_says_it_is_working_then_that_the_file_arrived(
+    page: Page, container: Container, district: District
+) -> None:
+    org = district_id(container)
+    admin = container.people.actor(district.admin)
+    container.credit_admin.configure(admin, org, "TX", currency="USD")
+    container.credit_admin.set_override(
+        admin, org, "credential", HINGE, credit_amount="12", category="general",
+        stipend_amount="300.00", funding_source="Title II",
+    )  # fmt: skip
+    found = container.stipends.for_award(award(container, district))
+    assert found is not None
+    container.stipends.approve(admin, found[0].id)
+    register_demo_lms(container)
+    sign_in(page, container, district.admin, "admin")
+    page.goto(f"/admin/stipends?district={org}")
+    button = page.get_by_role("button", name=re.compile("^Download the payroll file"))
+    status = page.locator("form", has=button).get_by_role("status")
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename.endswith(".csv")
+    expect(status).to_contain_text("Done: ")
+    expect(status).to_contain_text("downloaded")
+    expect(button).to_be_enabled()
+    page.reload()
+    expect(page.locator("tbody tr", has_text="Theodora Quill").locator(".state")).to_have_text(
+        "exported"
+    )
     assert not axe_violations(page)
 
 
