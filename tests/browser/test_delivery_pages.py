@@ -59,7 +59,7 @@ def test_an_admin_connects_a_webhook_and_sees_the_award_delivered(
     checked(page, f"/admin/delivery/awards/{award_id}", "admin-delivery-award")
     expect(page.locator(".deliveries .state")).to_have_text("delivered")
 
-    page.goto("/admin/dashboards")
+    checked(page, "/admin/dashboards", "admin-dashboards-delivery")
     health = page.get_by_role("region", name="Delivery health per target")
     expect(
         health.get_by_role("img", name=re.compile("^Delivery health per target"))
