@@ -57,6 +57,19 @@ class StipendFact:
     amount: Decimal
 
 
+@dataclass(frozen=True)
+class DeliveryFact:
+    """Deliveries to one target in one status: how many, and when the oldest was written.
+
+    A target without deliveries has one fact with ``status`` None and ``count`` 0."""
+
+    target: str
+    active: bool
+    status: str | None
+    count: int
+    oldest: datetime | None
+
+
 class DashboardQueries(Protocol):
     """Reads for the dashboards. Every method reads committed data only."""
 
@@ -78,4 +91,8 @@ class DashboardQueries(Protocol):
 
     def stipends(self, since: datetime) -> list[StipendFact]:
         """Stipends requested at or after ``since``, each in its latest state."""
+        ...
+
+    def deliveries(self) -> list[DeliveryFact]:
+        """Every delivery target with its deliveries counted per status."""
         ...

@@ -24,6 +24,7 @@ from lti_tool.services.credit_charts import (
     stipends_by_source_chart,
     stipends_by_state_chart,
 )
+from lti_tool.services.delivery_charts import delivery_health_chart
 
 MONTHS = 12
 NO_SCHOOL = "No school recorded"
@@ -59,7 +60,7 @@ class DashboardService:
         """The charts this service draws, by key (for CSV downloads)."""
         return (
             "earned-per-month", "earned-per-school", "review-queue-age", "first-attempt",
-            "credit-granted", "stipends-by-state", "stipends-by-source",
+            "credit-granted", "stipends-by-state", "stipends-by-source", "delivery-health",
         )  # fmt: skip
 
     def chart(self, actor: Actor, key: str) -> ChartData:
@@ -72,6 +73,7 @@ class DashboardService:
             "credit-granted": self.credit_granted,
             "stipends-by-state": self.stipends_by_state,
             "stipends-by-source": self.stipends_by_source,
+            "delivery-health": self.delivery_health,
         }
         return charts[key](actor)
 
@@ -196,3 +198,8 @@ class DashboardService:
         """Stipends requested in the last twelve months, by funding source."""
         actor.require(Role.ADMIN)
         return stipends_by_source_chart(self._queries.stipends(self._since()))
+
+    def delivery_health(self, actor: Actor) -> ChartData:
+        """Per delivery target, its deliveries by status and the oldest undelivered age."""
+        actor.require(Role.ADMIN)
+        return delivery_health_chart(self._queries.deliveries(), self._clock.now())

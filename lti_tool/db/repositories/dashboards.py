@@ -13,6 +13,8 @@ from lti_tool.db.models import (
     CredentialVersionRow,
     CreditLineRow,
     DecisionRow,
+    DeliveryRow,
+    DeliveryTargetRow,
     OrganizationRow,
     PersonRow,
     StipendEntryRow,
@@ -23,6 +25,7 @@ from lti_tool.domain.roles import OrganizationKind
 from lti_tool.ports_dashboards import (
     AwardFact,
     CreditFact,
+    DeliveryFact,
     FirstAttemptFact,
     StipendFact,
     WaitingFact,
@@ -106,3 +109,20 @@ class SqlDashboardQueries:
         )
         with Session(self._engine) as session:
             return [StipendFact(*row) for row in session.execute(query)]
+
+    def deliveries(self) -> list[DeliveryFact]:
+        target, delivery = DeliveryTargetRow, DeliveryRow
+        query = (
+            select(
+                target.name,
+                target.active,
+                delivery.status,
+                func.count(delivery.id),
+                func.min(delivery.created_at),
+            )
+            .outerjoin(delivery, delivery.target_id == target.id)
+            .group_by(target.id, target.name, target.active, delivery.status)
+            .order_by(target.name)
+        )
+        with Session(self._engine) as session:
+            return [DeliveryFact(*row) for row in session.execute(query)]
