@@ -20,6 +20,7 @@ from lti_tool.clock import SystemClock
 from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.repositories.roster import SqlRosterStore
+from lti_tool.db.repositories.roster_schedules import SqlRosterSchedules
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.ags import AgsClient
 from lti_tool.lti.deep_linking import DeepLinkResponder
@@ -39,13 +40,14 @@ from lti_tool.services.credentials import CredentialService
 from lti_tool.services.decisions import AWARDED_TOPIC, DecisionService
 from lti_tool.services.evidence import EvidenceService
 from lti_tool.services.launch import LaunchService
-from lti_tool.services.outbox import OutboxWorker
+from lti_tool.services.outbox import OutboxWorker, worker_name
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
 from lti_tool.services.role_overrides import RoleOverrideService
 from lti_tool.services.roster import RosterPolicy, RosterService
 from lti_tool.services.roster_identity import IdentityLinker
+from lti_tool.services.roster_schedule import RosterScheduler
 from lti_tool.services.roster_sync import RosterSyncService
 from lti_tool.services.sharing import SharingService
 from lti_tool.services.stacks import StackAwardService
@@ -98,6 +100,8 @@ class Container:
     """Consumes the outbox (``credbridge worker``)."""
     roster: RosterService
     roster_sync: RosterSyncService
+    roster_schedule: RosterScheduler
+    """Runs each provider's scheduled syncs from the worker's polls."""
     roster_http: HttpClient
     """Shared by roster syncs; closed with the container (``close()``)."""
 
@@ -189,6 +193,12 @@ def build(
     linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
     roster = RosterService(roster_stores, linker, clock, roster_policy)
     roster_http = HttpClient()
+    sources = OneRosterSources(roster_http)
+    roster_sync = RosterSyncService(roster_stores, roster, box, sources, clock)
+    scheduler = RosterScheduler(
+        lambda: SqlRosterSchedules(engine), roster_sync, roster, clock, worker_name()
+    )
+    roster_sync.on_added.append(scheduler.add)
     return Container(
         settings=settings,
         engine=engine,
@@ -220,11 +230,15 @@ def build(
         verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
-        worker=OutboxWorker(uow_factory, clock, {AWARDED_TOPIC: credentials.consume_awarded}),
-        roster=roster,
-        roster_sync=RosterSyncService(
-            roster_stores, roster, box, OneRosterSources(roster_http), clock
+        worker=OutboxWorker(
+            uow_factory,
+            clock,
+            {AWARDED_TOPIC: credentials.consume_awarded},
+            periodic=[scheduler.run_due],
         ),
+        roster=roster,
+        roster_sync=roster_sync,
+        roster_schedule=scheduler,
         roster_http=roster_http,
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),

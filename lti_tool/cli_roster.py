@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -171,3 +172,53 @@ def sync(provider: str, full: bool, as_json: bool, confirm_deactivations: bool) 
         except DomainError as error:
             raise click.ClickException(error.message) from error
     print_report(report, as_json)
+
+
+@roster.command("schedule")
+@click.argument("provider", required=False)
+@click.option("--every", type=click.IntRange(min=5), help="Minutes between incremental syncs.")
+@click.option("--full-every", type=click.IntRange(min=1), help="Hours between full syncs.")
+@click.option("--on/--off", "enabled", default=None, help="Let the worker run it, or not.")
+@click.option("--full-now", is_flag=True, help="Make the next run a full one, due now.")
+def schedule(
+    provider: str | None,
+    every: int | None,
+    full_every: int | None,
+    enabled: bool | None,
+    full_now: bool,
+) -> None:
+    """Show (or change) when `credbridge worker` syncs each provider."""
+    with command_container() as container:
+        scheduler = container.roster_schedule
+        try:
+            if provider is None:
+                shown = scheduler.all()
+            else:
+                shown = [
+                    scheduler.set(
+                        provider,
+                        every=timedelta(minutes=every) if every else None,
+                        full_every=timedelta(hours=full_every) if full_every else None,
+                        enabled=enabled,
+                        full_now=full_now,
+                    )
+                ]
+        except DomainError as error:
+            problems = getattr(error, "problems", [])
+            raise click.ClickException("\n  ".join([error.message, *problems])) from error
+    for item in shown:
+        last = (
+            f"last run {item.last_status} at {item.last_finished_at:%Y-%m-%d %H:%M} UTC"
+            if item.last_finished_at
+            else "never run"
+        )
+        if item.failures:
+            last += f" (failed {item.failures}x in a row: {item.last_error})"
+        upcoming = min(item.next_run_at, item.next_full_at)
+        kind = "full" if item.full_due(upcoming) else "incremental"
+        click.echo(
+            f"{item.provider}: {item.summary()}; next {kind} run {upcoming:%Y-%m-%d %H:%M} UTC; "
+            f"{last}"
+        )
+    if not shown:
+        click.echo("No roster providers yet (credbridge roster add-provider).")

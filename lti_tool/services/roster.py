@@ -270,6 +270,14 @@ class RosterService:
             if count:
                 report.count(entity.value).deleted += store.deactivate_absent(scope, entity, run)
 
+    def record_failure(self, scope_id: str, source: str, message: str) -> ImportReport:
+        """Report a run that failed before any source could be read (a scheduled sync)."""
+        report = ImportReport(new_id(), scope_id, source, self._clock.now())
+        report.add(Problem("SOURCE_FAILED", message, file=source))
+        report.status = ReportStatus.FAILED
+        report.message = message
+        return self._finish(report)
+
     def _finish(self, report: ImportReport) -> ImportReport:
         report.finished_at = self._clock.now()
         with self._stores() as store:

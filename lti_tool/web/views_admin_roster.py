@@ -22,6 +22,8 @@ def index() -> Any:
         "admin/roster.html",
         reports=roster.reports(actor),
         questions=roster.questions(actor),
+        schedules=container().roster_schedule.schedules(actor),
+        now=container().clock.now(),
         districts=container().people.organizations(OrganizationKind.DISTRICT),
     )
 

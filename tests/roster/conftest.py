@@ -15,6 +15,7 @@ from lti_tool.db.models.roster import ROSTER_TABLES
 from lti_tool.domain.roles import OrganizationKind, Role
 from lti_tool.domain.roster.entities import Entity
 from lti_tool.domain.roster.report import ImportReport
+from lti_tool.ports import Clock
 from lti_tool.services.common import Actor
 from lti_tool.settings import load_settings
 
@@ -22,8 +23,7 @@ ADMIN = Actor(person_id="admin", display_name="Admin", roles=frozenset({Role.ADM
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "oneroster"
 
 
-@pytest.fixture
-def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
+def make_container(database_url: str, tmp_path: Path, clock: Clock | None = None) -> Container:
     settings = load_settings(
         {
             "DATABASE_URL": database_url,
@@ -32,9 +32,15 @@ def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
             "CREDBRIDGE_DEMO": "1",  # demo sign-in for the admin page tests
         }
     )
-    built = build(settings)
+    return build(settings, clock=clock)
+
+
+@pytest.fixture
+def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
+    built = make_container(database_url, tmp_path)
     yield built
     built.lti.http.close()
+    built.roster_http.close()
     built.engine.dispose()
 
 

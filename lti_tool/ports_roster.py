@@ -1,0 +1,53 @@
+"""Protocols of the roster's scheduled syncs and LMS roster sources (``ports.py`` holds the
+roster store and sources themselves)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from lti_tool.domain.roster.schedule import SyncSchedule
+
+
+class RosterSchedules(Protocol):
+    """Per-provider sync schedules, one transaction per ``with`` block.
+
+    Claims are atomic: of several workers asking at once, exactly one gets a provider.
+    """
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def schedules(self) -> list[SyncSchedule]:
+        """Every provider's schedule, by provider name."""
+        ...
+
+    def schedule(self, provider: str) -> SyncSchedule:
+        """Raises NotFoundError."""
+        ...
+
+    def save(self, schedule: SyncSchedule) -> None:
+        """Insert or replace the schedule (settings, next times and the last run)."""
+        ...
+
+    def due(self, now: datetime) -> list[str]:
+        """Providers whose run is due and that no live lease holds, most overdue first."""
+        ...
+
+    def claim(self, provider: str, worker: str, now: datetime, until: datetime) -> bool:
+        """Lease ``provider`` to ``worker`` until ``until`` if it is due and free at ``now``."""
+        ...
+
+    def renew(self, provider: str, worker: str, until: datetime) -> bool:
+        """Extend ``worker``'s lease; False when the worker no longer holds it."""
+        ...
+
+
+class RosterSchedulesFactory(Protocol):
+    def __call__(self) -> RosterSchedules: ...
