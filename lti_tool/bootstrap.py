@@ -46,6 +46,7 @@ from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
 from lti_tool.services.role_overrides import RoleOverrideService
 from lti_tool.services.roster import RosterPolicy, RosterService
+from lti_tool.services.roster_answers import RosterAnswers
 from lti_tool.services.roster_identity import IdentityLinker
 from lti_tool.services.roster_schedule import RosterScheduler
 from lti_tool.services.roster_sync import RosterSyncService
@@ -101,6 +102,7 @@ class Container:
     roster: RosterService
     roster_sync: RosterSyncService
     roster_schedule: RosterScheduler
+    roster_answers: RosterAnswers
     """Runs each provider's scheduled syncs from the worker's polls."""
     roster_http: HttpClient
     """Shared by roster syncs; closed with the container (``close()``)."""
@@ -239,6 +241,9 @@ def build(
         roster=roster,
         roster_sync=roster_sync,
         roster_schedule=scheduler,
+        roster_answers=RosterAnswers(
+            roster_stores, people, uow_factory, clock, roster_policy.employee_id_field
+        ),
         roster_http=roster_http,
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),

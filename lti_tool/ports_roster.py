@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from lti_tool.domain.roster.schedule import SyncSchedule
+from lti_tool.ports import MatchQuestion, RosterStore, RosterUser
 
 
 class RosterSchedules(Protocol):
@@ -51,3 +52,19 @@ class RosterSchedules(Protocol):
 
 class RosterSchedulesFactory(Protocol):
     def __call__(self) -> RosterSchedules: ...
+
+
+class RosterAdminStore(RosterStore, Protocol):
+    """The roster store as an admin's answers need it: one question, one user."""
+
+    def question(self, question_id: int) -> MatchQuestion:
+        """An open question. Raises NotFoundError (also when it was answered)."""
+        ...
+
+    def user(self, scope_id: str, sourced_id: str) -> RosterUser:
+        """Raises NotFoundError."""
+        ...
+
+
+class RosterAdminStoreFactory(Protocol):
+    def __call__(self) -> RosterAdminStore: ...

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.model import new_id
 from lti_tool.domain.roles import Role
 from lti_tool.domain.roster.csv_rows import FileReader, PackageError
@@ -309,15 +308,3 @@ class RosterService:
         actor.require(Role.ADMIN)
         with self._stores() as store:
             return store.users(scope_id, query.strip(), limit)
-
-    def set_employee_id(
-        self, actor: Actor, scope_id: str, sourced_id: str, employee_id: str
-    ) -> None:
-        """Correct the employee id HR needs; raises ValidationError or NotFoundError."""
-        actor.require(Role.ADMIN)
-        value = employee_id.strip()
-        if len(value) > 64:
-            raise ValidationError("An employee id has at most 64 characters.")
-        with self._stores() as store:
-            store.set_employee_id(scope_id, sourced_id, value or None)
-            store.commit()

@@ -103,7 +103,7 @@ def test_employee_id_comes_from_the_configured_field(database_url: str, tmp_path
         assert users["t2"]["employee_id"] == "7654321"
         assert users["t1"]["employee_id"] is None
 
-        container.roster.set_employee_id(ADMIN, scope, "t1", " 1234567 ")
+        container.roster_answers.set_employee_id(ADMIN, scope, "t1", " 1234567 ")
         assert stored(container, Entity.USERS, scope)["t1"]["employee_id"] == "1234567"
     finally:
         container.lti.http.close()

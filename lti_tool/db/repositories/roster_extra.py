@@ -69,6 +69,26 @@ class RosterQuestionsAndReports:
             query = query.where(table.c.scope_id == scope_id)
         return [_question(row) for row in self.connection.execute(query)]
 
+    def question(self, question_id: int) -> MatchQuestion:
+        table = roster_match_questions
+        row = self.connection.execute(
+            select(table).where(table.c.id == question_id, table.c.closed_at.is_(None))
+        ).first()
+        if row is None:
+            raise NotFoundError("That match question does not exist or was already answered.")
+        return _question(row)
+
+    def user(self, scope_id: str, sourced_id: str) -> RosterUser:
+        from lti_tool.db.repositories.roster import _user
+
+        users = ROSTER_TABLES[Entity.USERS]
+        row = self.connection.execute(
+            select(users).where(users.c.scope_id == scope_id, users.c.sourced_id == sourced_id)
+        ).first()
+        if row is None:
+            raise NotFoundError("That roster user does not exist.")
+        return _user(row._mapping)
+
     def close_question(self, question_id: int, at: datetime) -> MatchQuestion:
         table = roster_match_questions
         row = self.connection.execute(select(table).where(table.c.id == question_id)).first()
