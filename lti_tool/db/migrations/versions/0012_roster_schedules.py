@@ -47,9 +47,8 @@ def upgrade() -> None:
     # Providers registered before schedules existed: hourly syncs, weekly full, first one now.
     assert schedules is not None
     now = datetime.now(UTC)
-    names: list[str] = (
-        op.get_bind().execute(sa.text("SELECT name FROM roster_providers")).scalars().all()
-    )  # type: ignore[assignment]
+    found = op.get_bind().execute(sa.text("SELECT name FROM roster_providers"))
+    names = [str(name) for name in found.scalars()]
     first = {"enabled": True, "every_seconds": 3600, "full_every_seconds": 7 * 86400}
     times = {"next_run_at": now, "next_full_at": now, "failures": 0}
     op.bulk_insert(schedules, [{"provider": name, **first, **times} for name in names])
