@@ -48,7 +48,7 @@ def upgrade() -> None:
     assert schedules is not None
     now = datetime.now(UTC)
     found = op.get_bind().execute(sa.text("SELECT name FROM roster_providers"))
-    names = [str(name) for name in found.scalars()]
+    names = [str(row[0]) for row in found]
     first = {"enabled": True, "every_seconds": 3600, "full_every_seconds": 7 * 86400}
     times = {"next_run_at": now, "next_full_at": now, "failures": 0}
     op.bulk_insert(schedules, [{"provider": name, **first, **times} for name in names])
