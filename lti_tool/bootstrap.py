@@ -27,6 +27,7 @@ from lti_tool.lti.deep_linking import DeepLinkResponder
 from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
 from lti_tool.lti.nrps import NrpsClient
+from lti_tool.lti.nrps_roster import NrpsCourseRoster
 from lti_tool.lti.registration import DynamicRegistrar
 from lti_tool.lti.service_tokens import ServiceTokenClient
 from lti_tool.mail import FolderMailer, SmtpMailer
@@ -48,6 +49,7 @@ from lti_tool.services.role_overrides import RoleOverrideService
 from lti_tool.services.roster import RosterPolicy, RosterService
 from lti_tool.services.roster_answers import RosterAnswers
 from lti_tool.services.roster_identity import IdentityLinker
+from lti_tool.services.roster_lms import LmsRosterService
 from lti_tool.services.roster_schedule import RosterScheduler
 from lti_tool.services.roster_sync import RosterSyncService
 from lti_tool.services.sharing import SharingService
@@ -103,6 +105,8 @@ class Container:
     roster_sync: RosterSyncService
     roster_schedule: RosterScheduler
     roster_answers: RosterAnswers
+    roster_lms: LmsRosterService
+    """LMS course rosters (NRPS) into SIS classes."""
     """Runs each provider's scheduled syncs from the worker's polls."""
     roster_http: HttpClient
     """Shared by roster syncs; closed with the container (``close()``)."""
@@ -195,6 +199,7 @@ def build(
     linker = IdentityLinker(roster_stores, people, clock, roster_policy.employee_id_field)
     roster = RosterService(roster_stores, linker, clock, roster_policy)
     roster_http = HttpClient()
+    nrps = NrpsClient(service_tokens, lti.http)
     sources = OneRosterSources(roster_http)
     roster_sync = RosterSyncService(roster_stores, roster, box, sources, clock)
     scheduler = RosterScheduler(
@@ -222,7 +227,7 @@ def build(
         launches=LaunchService(uow_factory, clock),
         deep_links=DeepLinkResponder(tool_keys, clock, f"{settings.base_url}/lti/launch"),
         service_tokens=service_tokens,
-        nrps=NrpsClient(service_tokens, lti.http),
+        nrps=nrps,
         ags=AgsClient(service_tokens, lti.http, clock),
         keyring=keyring,
         proofs=proofs,
@@ -244,6 +249,7 @@ def build(
         roster_answers=RosterAnswers(
             roster_stores, people, uow_factory, clock, roster_policy.employee_id_field
         ),
+        roster_lms=LmsRosterService(roster_stores, roster, NrpsCourseRoster(nrps), clock),
         roster_http=roster_http,
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),

@@ -7,6 +7,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from lti_tool.domain.lti import PlatformRegistration
+from lti_tool.domain.roster.lms import LmsMember
 from lti_tool.domain.roster.schedule import SyncSchedule
 from lti_tool.ports import MatchQuestion, RosterStore, RosterUser
 
@@ -68,3 +70,33 @@ class RosterAdminStore(RosterStore, Protocol):
 
 class RosterAdminStoreFactory(Protocol):
     def __call__(self) -> RosterAdminStore: ...
+
+
+class LmsRosterStore(RosterStore, Protocol):
+    """The roster store as an LMS course roster needs it."""
+
+    def class_school(self, scope_id: str, class_sourced_id: str) -> str | None:
+        """The school of an active class; None when the class is unknown or inactive."""
+        ...
+
+    def class_enrollments(
+        self, scope_id: str, class_sourced_id: str
+    ) -> dict[str, tuple[str, dict[str, str | None]]]:
+        """Active enrollments of a class: user sourcedId to (enrollment sourcedId, values)."""
+        ...
+
+
+class LmsRosterStoreFactory(Protocol):
+    def __call__(self) -> LmsRosterStore: ...
+
+
+class CourseRosterReader(Protocol):
+    """Reads an LMS course's members (LTI NRPS)."""
+
+    def members(self, registration: PlatformRegistration, memberships_url: str) -> list[LmsMember]:
+        """Every member of the context at ``memberships_url``.
+
+        Raises:
+            PackageError: the platform could not be read (code ``SOURCE_FAILED``).
+        """
+        ...

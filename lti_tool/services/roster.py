@@ -97,7 +97,7 @@ class RosterService:
             return self._finish(report)
         with self._stores() as store:
             users_before = store.count_active(scope_id, Entity.USERS)
-            bulk: list[Entity] = []
+            bulk: list[tuple[Entity, tuple[str, str] | None]] = []
             for entity in IMPORT_ORDER:
                 feed = source.feed(entity)
                 if feed is None:
@@ -106,7 +106,7 @@ class RosterService:
                 whole = self._import_feed(store, report, feed, progress, bookmarks_for, dry_run)
                 complete = feed.mode == "bulk" if feed.complete is None else feed.complete
                 if whole and complete:
-                    bulk.append(entity)
+                    bulk.append((entity, feed.within))
             for problem in source.problems():
                 report.add(problem)
             if report.version == "1.2" and {"users", "roles"} & set(report.modes):
@@ -242,14 +242,15 @@ class RosterService:
         self,
         store: RosterStore,
         report: ImportReport,
-        bulk: list[Entity],
+        bulk: list[tuple[Entity, tuple[str, str] | None]],
         users_before: int,
         confirmed: bool,
     ) -> None:
         scope, run = report.scope_id, report.id
+        within = dict(bulk)
         absent = {
-            entity: store.count_absent(scope, entity, run)
-            for entity in bulk
+            entity: store.count_absent(scope, entity, run, part)
+            for entity, part in bulk
             if ABSENCE_POLICY[entity] is Absence.DEACTIVATE
         }
         users_gone = absent.get(Entity.USERS, 0) + report.count("users").deleted
@@ -267,7 +268,8 @@ class RosterService:
             return
         for entity, count in absent.items():
             if count:
-                report.count(entity.value).deleted += store.deactivate_absent(scope, entity, run)
+                deactivated = store.deactivate_absent(scope, entity, run, within[entity])
+                report.count(entity.value).deleted += deactivated
 
     def record_failure(self, scope_id: str, source: str, message: str) -> ImportReport:
         """Report a run that failed before any source could be read (a scheduled sync)."""

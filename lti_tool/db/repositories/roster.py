@@ -191,18 +191,19 @@ class SqlRosterStore(RosterQuestionsAndReports):
         query = select(func.count()).where(table.c.scope_id == scope_id, table.c.active)
         return int(self.connection.scalar(query) or 0)
 
-    def count_absent(self, scope_id: str, entity: Entity, run_id: str) -> int:
-        table = ROSTER_TABLES[entity]
-        query = select(func.count()).where(
-            table.c.scope_id == scope_id, table.c.active, table.c.last_seen_run != run_id
-        )
+    def count_absent(
+        self, scope_id: str, entity: Entity, run_id: str, within: tuple[str, str] | None = None
+    ) -> int:
+        query = select(func.count()).where(*_absent(entity, scope_id, run_id, within))
         return int(self.connection.scalar(query) or 0)
 
-    def deactivate_absent(self, scope_id: str, entity: Entity, run_id: str) -> int:
+    def deactivate_absent(
+        self, scope_id: str, entity: Entity, run_id: str, within: tuple[str, str] | None = None
+    ) -> int:
         table = ROSTER_TABLES[entity]
         result = self.connection.execute(
             update(table)
-            .where(table.c.scope_id == scope_id, table.c.active, table.c.last_seen_run != run_id)
+            .where(*_absent(entity, scope_id, run_id, within))
             .values(active=False, fingerprint="")
         )
         return int(result.rowcount)
@@ -284,6 +285,16 @@ class SqlRosterStore(RosterQuestionsAndReports):
             self.connection.execute(
                 insert(table).values(provider=provider, entity=entity.value, value=value)
             )
+
+
+def _absent(
+    entity: Entity, scope_id: str, run_id: str, within: tuple[str, str] | None
+) -> list[Any]:
+    table = ROSTER_TABLES[entity]
+    where = [table.c.scope_id == scope_id, table.c.active, table.c.last_seen_run != run_id]
+    if within is not None:
+        where.append(table.c[within[0]] == within[1])
+    return where
 
 
 def _user(row: Any) -> RosterUser:

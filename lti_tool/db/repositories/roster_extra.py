@@ -14,7 +14,7 @@ from lti_tool.db.models.roster import (
     roster_reports,
 )
 from lti_tool.domain.errors import ConflictError, NotFoundError
-from lti_tool.domain.roster.entities import Entity
+from lti_tool.domain.roster.entities import Entity, all_attrs
 from lti_tool.domain.roster.report import ImportReport
 from lti_tool.ports import MatchQuestion, RosterProvider, RosterUser
 
@@ -88,6 +88,36 @@ class RosterQuestionsAndReports:
         if row is None:
             raise NotFoundError("That roster user does not exist.")
         return _user(row._mapping)
+
+    def class_school(self, scope_id: str, class_sourced_id: str) -> str | None:
+        classes = ROSTER_TABLES[Entity.CLASSES]
+        school: str | None = self.connection.scalar(
+            select(classes.c.school_sourced_id).where(
+                classes.c.scope_id == scope_id,
+                classes.c.sourced_id == class_sourced_id,
+                classes.c.active,
+            )
+        )
+        return school
+
+    def class_enrollments(
+        self, scope_id: str, class_sourced_id: str
+    ) -> dict[str, tuple[str, dict[str, str | None]]]:
+        table = ROSTER_TABLES[Entity.ENROLLMENTS]
+        rows = self.connection.execute(
+            select(table)
+            .where(
+                table.c.scope_id == scope_id,
+                table.c.class_sourced_id == class_sourced_id,
+                table.c.active,
+            )
+            .order_by(table.c.sourced_id)
+        )
+        found: dict[str, tuple[str, dict[str, str | None]]] = {}
+        for row in rows:
+            values = {attr: row._mapping[attr] for attr in all_attrs(Entity.ENROLLMENTS)}
+            found.setdefault(row.user_sourced_id, (row.sourced_id, values))
+        return found
 
     def close_question(self, question_id: int, at: datetime) -> MatchQuestion:
         table = roster_match_questions
