@@ -42,6 +42,15 @@ from lti_tool.services.common import Actor
 from lti_tool.services.roster_identity import IdentityLinker
 
 Progress = Callable[[int], None]
+KNOWN_CACHE = 500_000
+"""SourcedIds per entity remembered as stored during one import (about 40 MB at most)."""
+
+
+def remember(cache: set[str], found: set[str]) -> None:
+    """Add ``found`` to ``cache``, starting over when it would pass :data:`KNOWN_CACHE`."""
+    if len(cache) + len(found) > KNOWN_CACHE:
+        cache.clear()
+    cache |= found
 
 
 @dataclass(frozen=True)
@@ -98,12 +107,15 @@ class RosterService:
         with self._stores() as store:
             users_before = store.count_active(scope_id, Entity.USERS)
             bulk: list[tuple[Entity, tuple[str, str] | None]] = []
+            seen: dict[Entity, set[str]] = {}
             for entity in IMPORT_ORDER:
                 feed = source.feed(entity)
                 if feed is None:
                     continue
                 report.modes[entity.value] = feed.mode
-                whole = self._import_feed(store, report, feed, progress, bookmarks_for, dry_run)
+                whole = self._import_feed(
+                    store, report, feed, progress, bookmarks_for, dry_run, seen
+                )
                 complete = feed.mode == "bulk" if feed.complete is None else feed.complete
                 if whole and complete:
                     bulk.append((entity, feed.within))
@@ -133,8 +145,12 @@ class RosterService:
         progress: Progress | None,
         bookmarks_for: str | None,
         dry_run: bool,
+        seen: dict[Entity, set[str]],
     ) -> bool:
-        """Import one entity's rows; ``False`` when the file as a whole was refused."""
+        """Import one entity's rows; ``False`` when the file as a whole was refused.
+
+        ``seen`` holds sourcedIds known to be stored in this run, so reference checks ask the
+        database only about the others (bounded: see :data:`KNOWN_CACHE`)."""
         counts = report.count(feed.entity.value)
         reader, problems = FileReader.open(
             feed.entity, report.version, feed.mode, feed.header, feed.name
@@ -154,7 +170,7 @@ class RosterService:
             else:
                 batch.append(record)
             if len(batch) >= self.policy.batch_size or (raw.bookmark and bookmarks_for):
-                self._store_batch(store, report, batch, counts, reader.file)
+                self._store_batch(store, report, batch, counts, reader.file, seen)
                 batch = []
                 if raw.bookmark and bookmarks_for and not dry_run:
                     store.save_bookmark(bookmarks_for, feed.entity, raw.bookmark)
@@ -162,7 +178,7 @@ class RosterService:
                     store.commit()
             if progress is not None:
                 progress(1)
-        self._store_batch(store, report, batch, counts, reader.file)
+        self._store_batch(store, report, batch, counts, reader.file, seen)
         for problem in feed.problems:
             report.add(problem)
         if feed.done_bookmark and bookmarks_for and not dry_run:
@@ -177,6 +193,7 @@ class RosterService:
         batch: list[RosterRecord],
         counts: EntityCounts,
         file: str,
+        seen: dict[Entity, set[str]],
     ) -> None:
         if not batch:
             return
@@ -187,10 +204,19 @@ class RosterService:
                 continue
             wanted = {r.values.get(spec.attr) for r in batch if r.active}
             wanted.discard(None)
+            cached = seen.setdefault(spec.refers_to, set())
+            wanted -= cached
             known = store.known(report.scope_id, spec.refers_to, wanted)  # type: ignore[arg-type]
+            remember(cached, known)
             for index, record in enumerate(batch):
                 value = record.values.get(spec.attr)
-                if record.active and value and value not in known and index not in orphans:
+                if (
+                    record.active
+                    and value
+                    and value not in known
+                    and value not in cached
+                    and index not in orphans
+                ):
                     orphans.add(index)
                     report.add(
                         Problem(
@@ -207,6 +233,7 @@ class RosterService:
         counts.skipped += len(orphans)
         good = [record for index, record in enumerate(batch) if index not in orphans]
         result = store.upsert(report.scope_id, report.id, good)
+        remember(seen.setdefault(entity, set()), {r.sourced_id for r in good if r.active})
         counts.created += result.created
         counts.updated += result.updated
         counts.unchanged += result.unchanged

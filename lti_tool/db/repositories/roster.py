@@ -7,6 +7,7 @@ opens the next transaction, so an import commits batch by batch on one connectio
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -14,6 +15,7 @@ from typing import Any, Self
 from sqlalchemy import (
     Connection,
     Engine,
+    Table,
     Transaction,
     bindparam,
     func,
@@ -26,9 +28,18 @@ from sqlalchemy import (
 from lti_tool.db.models import ExternalIdentityRow
 from lti_tool.db.models.roster import ROSTER_TABLES, roster_bookmarks
 from lti_tool.db.repositories.roster_extra import RosterQuestionsAndReports
-from lti_tool.domain.roster.entities import Entity, RosterRecord
+from lti_tool.domain.roster.entities import Entity, RosterRecord, all_attrs
 from lti_tool.ports import RosterUser, UpsertCounts
 
+_INSERT_COLUMNS = (
+    "scope_id",
+    "sourced_id",
+    "active",
+    "date_last_modified",
+    "fingerprint",
+    "last_seen_run",
+    "extra",
+)
 _USER_ATTRS = tuple(c.name for c in ROSTER_TABLES[Entity.USERS].c)[8:-2]
 
 
@@ -87,7 +98,8 @@ class SqlRosterStore(RosterQuestionsAndReports):
                 ).where(table.c.scope_id == scope_id, table.c.sourced_id.in_(list(batch)))
             )
         }
-        inserts: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
+        attrs = all_attrs(records[0].entity)
         updates: list[dict[str, Any]] = []
         deletes: list[dict[str, Any]] = []
         touched: list[int] = []
@@ -99,18 +111,11 @@ class SqlRosterStore(RosterQuestionsAndReports):
                 if not record.active:
                     unknown.append(record)
                     continue
-                inserts.append(
-                    {
-                        "scope_id": scope_id,
-                        "sourced_id": sourced_id,
-                        "active": True,
-                        "date_last_modified": record.modified,
-                        "fingerprint": fingerprint,
-                        "last_seen_run": run_id,
-                        "extra": record.extra or None,
-                        **record.values,
-                    }
-                )
+                values = record.values
+                inserts.append((
+                    scope_id, sourced_id, True, record.modified, fingerprint, run_id,
+                    record.extra or None, *[values.get(attr) for attr in attrs],
+                ))  # fmt: skip
             elif row.last_seen_run == run_id:
                 duplicates.append(record)
             elif row.fingerprint == fingerprint or (not record.active and not row.active):
@@ -129,7 +134,7 @@ class SqlRosterStore(RosterQuestionsAndReports):
                     }
                 )
         if inserts:
-            self.connection.execute(insert(table), inserts)
+            self._insert(table, attrs, inserts)
             self._keep_statistics(records[0].entity, len(inserts))
         if updates:
             columns: dict[str, Any] = {key: bindparam(key) for key in updates[0] if key != "_id"}
@@ -159,6 +164,39 @@ class SqlRosterStore(RosterQuestionsAndReports):
             duplicates=tuple(duplicates),
             unknown_deletes=tuple(unknown),
         )
+
+    def _insert(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """New rows, without SQLAlchemy's per-row parameter handling: ``COPY`` on PostgreSQL
+        (in this transaction), one prepared ``executemany`` elsewhere. The datetime and JSON
+        columns get the bind processing SQLAlchemy would have applied."""
+        columns = (*_INSERT_COLUMNS, *attrs)
+        if self._postgres:
+            names = ", ".join(f'"{name}"' for name in columns)
+            driver: Any = self.connection.connection.driver_connection
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    extra = row[6]
+                    copy.write_row(
+                        row if extra is None else (*row[:6], json.dumps(extra), *row[7:])
+                    )
+            return
+        dialect = self._engine.dialect
+        when = table.c.date_last_modified.type.bind_processor(dialect)
+        extra = table.c.extra.type.bind_processor(dialect)
+        if when is not None or extra is not None:
+            rows = [
+                row if row[3] is None and row[6] is None else
+                (*row[:3], when(row[3]) if when and row[3] is not None else row[3], *row[4:6],
+                 extra(row[6]) if extra and row[6] is not None else row[6], *row[7:])
+                for row in rows
+            ]  # fmt: skip
+        marks = ", ".join("?" for _ in columns)
+        names = ", ".join(f'"{name}"' for name in columns)  # our own names, never input
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        self.connection.exec_driver_sql(sql, rows)
 
     def _keep_statistics(self, entity: Entity, inserted: int) -> None:
         """PostgreSQL plans lookups on a table that just grew from empty with stale statistics

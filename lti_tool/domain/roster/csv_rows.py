@@ -229,7 +229,7 @@ class FileReader:
                 f"The row has {len(cells)} cells but the header has "
                 f"{self.width}: a missing or extra comma, or an unquoted comma.",
             )
-        if any("\ufffd" in cell for cell in cells):
+        if "\ufffd" in "\x1f".join(cells):
             bad = next(name for i, name, _ in self.columns if "\ufffd" in cells[i])
             return error("ENCODING", "The cell is not valid UTF-8; save the file as UTF-8.", bad)
         sourced_id, status, modified_raw = "", "", ""
