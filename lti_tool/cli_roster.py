@@ -222,3 +222,29 @@ def schedule(
         )
     if not shown:
         click.echo("No roster providers yet (credbridge roster add-provider).")
+
+
+@roster.command("lms-sync")
+@click.option("--platform", "registration_id", required=True, help="The LMS registration's id.")
+@click.option("--memberships-url", required=True, help="The course's NRPS memberships URL.")
+@click.option("--class", "class_sourced_id", required=True, help="The SIS class's sourcedId.")
+@click.option("--org", "org_slug", default=None, help="The district's slug.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def lms_sync(
+    registration_id: str,
+    memberships_url: str,
+    class_sourced_id: str,
+    org_slug: str | None,
+    as_json: bool,
+) -> None:
+    """Make a SIS class's enrollments what its LMS course lists (LTI NRPS)."""
+    with command_container() as container:
+        scope = district(container, org_slug)
+        try:
+            registration = container.platforms.get(registration_id)
+            report = container.roster_lms.sync_course(
+                registration, memberships_url, scope.id, class_sourced_id
+            )
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+    print_report(report, as_json)

@@ -83,3 +83,13 @@ def stored(container: Container, entity: Entity, scope: str) -> dict[str, dict[s
 
 def codes(report: ImportReport) -> dict[str, int]:
     return dict(report.problem_counts)
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The environment ``credbridge`` commands read, pointing at the test's database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CREDBRIDGE_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+    monkeypatch.delenv("CREDBRIDGE_ENV", raising=False)
+    return database_url

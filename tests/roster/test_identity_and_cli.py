@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from lti_tool.bootstrap import Container, build
@@ -108,15 +107,6 @@ def test_employee_id_comes_from_the_configured_field(database_url: str, tmp_path
     finally:
         container.lti.http.close()
         container.engine.dispose()
-
-
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("CREDBRIDGE_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
-    monkeypatch.delenv("CREDBRIDGE_ENV", raising=False)
-    return database_url
 
 
 def test_cli_import_prints_json_and_creates_the_district(cli_env: str) -> None:

@@ -3,11 +3,14 @@ the LMS wins for course membership, the SIS for identity and school membership."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
+from click.testing import CliRunner
 
 from lti_tool.bootstrap import Container
+from lti_tool.cli import main
 from lti_tool.db.repositories.roster import SqlRosterStore
 from lti_tool.domain.lti import PlatformRegistration
 from lti_tool.domain.roles import IdentityKind
@@ -115,3 +118,26 @@ def test_lti_roles_map_to_course_roles() -> None:
         == "teacher"
     )
     assert enrollment_role((ROLE_MENTOR,)) is None
+
+
+def test_cli_lms_sync_prints_the_report(
+    container: Container, scope: str, lms: FakePlatform, cli_env: str
+) -> None:
+    registration = setup(container, lms, scope)
+
+    result = CliRunner().invoke(
+        main,
+        ["roster", "lms-sync", "--platform", registration.id, "--memberships-url", course(lms),
+         "--class", "cl-1", "--org", "riverbend", "--json"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["counts"]["enrollments"]["created"] == 1
+    assert report["problem_counts"] == {"LMS_ROLE_IGNORED": 1, "NOT_IN_SIS": 1}
+    unknown = CliRunner().invoke(
+        main, ["roster", "lms-sync", "--platform", "nope", "--memberships-url", "http://x",
+               "--class", "cl-1"],
+    )  # fmt: skip
+    assert unknown.exit_code == 1
+    assert "Traceback" not in unknown.output

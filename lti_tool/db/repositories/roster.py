@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     Engine,
     Table,
@@ -31,6 +32,8 @@ from lti_tool.db.repositories.roster_extra import RosterQuestionsAndReports
 from lti_tool.domain.roster.entities import Entity, RosterRecord, all_attrs
 from lti_tool.ports import RosterUser, UpsertCounts
 
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+"""One parameter for a list of sourcedIds (no per-value coercion of thousands of literals)."""
 _INSERT_COLUMNS = (
     "scope_id",
     "sourced_id",
@@ -95,7 +98,8 @@ class SqlRosterStore(RosterQuestionsAndReports):
                     table.c.fingerprint,
                     table.c.active,
                     table.c.last_seen_run,
-                ).where(table.c.scope_id == scope_id, table.c.sourced_id.in_(list(batch)))
+                ).where(table.c.scope_id == scope_id, table.c.sourced_id.in_(_IDS)),
+                {"ids": list(batch)},
             )
         }
         inserts: list[tuple[Any, ...]] = []
@@ -218,8 +222,9 @@ class SqlRosterStore(RosterQuestionsAndReports):
         found: list[str] = list(
             self.connection.scalars(
                 select(table.c.sourced_id).where(
-                    table.c.scope_id == scope_id, table.c.sourced_id.in_(list(sourced_ids))
-                )
+                    table.c.scope_id == scope_id, table.c.sourced_id.in_(_IDS)
+                ),
+                {"ids": list(sourced_ids)},
             )
         )
         return set(found)
