@@ -60,7 +60,7 @@ class RosterPolicy:
     deactivation_threshold: float = 0.10
     """Share of a district's active users a bulk import may deactivate without confirmation."""
     keep_reports: int = 50
-    batch_size: int = 2000
+    batch_size: int = 5000
     employee_id_field: str = "identifier"
     link_people: bool = True
     """Link staff to people after each import (benchmarks time the linking on its own)."""
