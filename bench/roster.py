@@ -28,7 +28,8 @@ from bench.roster_generate import Size, generate, generate_delta
 
 REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- bench:roster:start -->", "<!-- bench:roster:end -->"
-BATCH = 2000
+BATCH = 5000
+"""The import's batch size (RosterPolicy.batch_size), so the bare write commits as often."""
 
 
 def child_import(url: str, package: Path, work: Path) -> dict[str, Any]:
@@ -177,6 +178,23 @@ def measure(backend: Backend, size: Size, version: str, bulk: Path, delta: Path)
     return result
 
 
+def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each timing's fastest run (import, delta, bare, COPY), and the largest peak memory: what
+    the code can do when other work on the machine does not get in the way."""
+    best = dict(runs[0])
+    best["import"] = min((r["import"] for r in runs), key=lambda x: x["seconds"])
+    best["delta"] = min((r["delta"] for r in runs), key=lambda x: x["seconds"])
+    best["import"] = {
+        **best["import"],
+        "max_rss_mb": max(r["import"]["max_rss_mb"] for r in runs),
+    }
+    best["bare_seconds"] = min(r["bare_seconds"] for r in runs)
+    if "copy_seconds" in best:
+        best["copy_seconds"] = min(r["copy_seconds"] for r in runs)
+    best["repeat"] = len(runs)
+    return best
+
+
 def render(
     results: list[dict[str, Any]], size: Size, version: str, machine: Any, seconds: float
 ) -> str:
@@ -188,7 +206,9 @@ def render(
         f"OneRoster {version} district: {size.teachers:,} teachers, {size.students:,} students, "
         f"{size.enrollments:,} student enrollments ({size.rows():,} rows in all). Issue 5's "
         "full size is 5,000 / 100,000 / 1,000,000; run it with `--teachers 5000 --students "
-        "100000 --enrollments 1000000`.",
+        "100000 --enrollments 1000000`. Each timing is the best of "
+        f"{results[0].get('repeat', 1) if results else 1} run(s) (`--repeat`): the machine is "
+        "shared, and the fastest run is the one least disturbed.",
         "",
         "| Backend | Import rows/s | Bare executemany rows/s | Import / bare | COPY rows/s | "
         "Delta 5% / bulk time | Peak RSS (import process) | People linking |",
@@ -199,7 +219,10 @@ def render(
         import_rate = imported["stored"] / imported["seconds"]
         bare_rate = r["bare_rows"] / r["bare_seconds"]
         copy = r.get("copy_seconds")
-        copy_rate = f"{r['bare_rows'] / copy:,.0f}" if copy else "n/a"
+        copy_rate = "n/a"
+        if copy:
+            copy_speed = r["bare_rows"] / copy
+            copy_rate = f"{copy_speed:,.0f} (import: {import_rate / copy_speed:.0%})"
         lines.append(
             f"| {r['backend']} | {import_rate:,.0f} ({imported['seconds']:.1f} s) | "
             f"{bare_rate:,.0f} ({r['bare_seconds']:.1f} s) | {import_rate / bare_rate:.0%} | "
@@ -212,7 +235,7 @@ def render(
         "Targets (issue 5): import at least 50% of the bare write's rows/s (on PostgreSQL "
         "the issue compares with COPY: the COPY column shows how far that is); a 5% delta at "
         "most 10% of the bulk time; peak memory under 300 MB whatever the size (streaming, "
-        "batches of 2,000). Import time counts parsing, validation, reference checks, the "
+        f"batches of {BATCH:,}). Import time counts parsing, validation, reference checks, the "
         "fingerprint comparison and the upserts; people linking (staff only) is timed apart. "
         "Where Import / bare is under 50% the rows/s target is missed; the gap is Python per "
         "row (CSV checks, fingerprints, the lookup of stored rows and references per batch).",
@@ -241,6 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enrollments", type=int, default=100_000)
     parser.add_argument("--version", choices=("1.1", "1.2"), default="1.1")
     parser.add_argument("--backend", choices=("all", "sqlite", "postgresql"), default="all")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure N times and keep each figure's best (a shared machine is noisy)",
+    )
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -261,8 +290,11 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             backend.workdir.mkdir(parents=True, exist_ok=True)
             try:
-                results.append(measure(backend, size, args.version, bulk, delta))
-                print(json.dumps(results[-1]), file=sys.stderr)
+                runs = []
+                for _ in range(args.repeat):
+                    runs.append(measure(backend, size, args.version, bulk, delta))
+                    print(json.dumps(runs[-1]), file=sys.stderr)
+                results.append(best_of(runs))
             finally:
                 backend.drop_all()
         postgres = next((b for b in backends if b.is_postgres), None)

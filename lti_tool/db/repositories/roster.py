@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
-    Connection,
     Engine,
     Table,
-    Transaction,
     bindparam,
     func,
     insert,
@@ -29,6 +26,7 @@ from sqlalchemy import (
 from lti_tool.db.models import ExternalIdentityRow
 from lti_tool.db.models.roster import ROSTER_TABLES, roster_bookmarks
 from lti_tool.db.repositories.roster_extra import RosterQuestionsAndReports
+from lti_tool.db.repositories.scope import TransactionScope
 from lti_tool.domain.roster.entities import Entity, RosterRecord, all_attrs
 from lti_tool.ports import RosterUser, UpsertCounts
 
@@ -46,37 +44,14 @@ _INSERT_COLUMNS = (
 _USER_ATTRS = tuple(c.name for c in ROSTER_TABLES[Entity.USERS].c)[8:-2]
 
 
-class SqlRosterStore(RosterQuestionsAndReports):
+class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
     """``with store: ...; store.commit()``; leaving the block rolls back what was not committed."""
 
-    connection: Connection
-
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._transaction: Transaction | None = None
+        super().__init__(engine)
         self._postgres = engine.dialect.name == "postgresql"
         self._grown: dict[Entity, int] = {}
         self._analyzed_at: dict[Entity, int] = {}
-
-    def __enter__(self) -> Self:
-        self.connection = self._engine.connect()
-        self._transaction = self.connection.begin()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._transaction is not None and self._transaction.is_active:
-            self._transaction.rollback()
-        self.connection.close()
-
-    def commit(self) -> None:
-        assert self._transaction is not None
-        self._transaction.commit()
-        self._transaction = self.connection.begin()
 
     def upsert(self, scope_id: str, run_id: str, records: Sequence[RosterRecord]) -> UpsertCounts:
         if not records:

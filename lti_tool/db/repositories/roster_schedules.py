@@ -8,12 +8,12 @@ runs writers one at a time. Either way exactly one worker gets the provider.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-from sqlalchemy import Engine, Transaction, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 
 from lti_tool.db.models.roster import roster_schedules as table
+from lti_tool.db.repositories.scope import TransactionScope
 from lti_tool.domain.errors import NotFoundError
 from lti_tool.domain.roster.schedule import SyncSchedule
 
@@ -41,32 +41,8 @@ def _free(now: datetime) -> Any:
     return or_(table.c.lease_until.is_(None), table.c.lease_until <= now)
 
 
-class SqlRosterSchedules:
+class SqlRosterSchedules(TransactionScope):
     """``with schedules: ...; schedules.commit()``; leaving the block rolls back the rest."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._transaction: Transaction | None = None
-
-    def __enter__(self) -> Self:
-        self.connection = self._engine.connect()
-        self._transaction = self.connection.begin()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._transaction is not None and self._transaction.is_active:
-            self._transaction.rollback()
-        self.connection.close()
-
-    def commit(self) -> None:
-        assert self._transaction is not None
-        self._transaction.commit()
-        self._transaction = self.connection.begin()
 
     def schedules(self) -> list[SyncSchedule]:
         rows = self.connection.execute(select(table).order_by(table.c.provider))
