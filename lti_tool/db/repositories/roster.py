@@ -78,22 +78,21 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
             )
         }
         inserts: list[tuple[Any, ...]] = []
-        attrs = all_attrs(records[0].entity)
         updates: list[dict[str, Any]] = []
         deletes: list[dict[str, Any]] = []
         touched: list[int] = []
         unknown: list[RosterRecord] = []
         for sourced_id, record in batch.items():
             row = stored.get(sourced_id)
-            fingerprint = record.fingerprint()
+            columns = record.columns()
+            fingerprint = record.fingerprint(columns)
             if row is None:
                 if not record.active:
                     unknown.append(record)
                     continue
-                values = record.values
                 inserts.append((
                     scope_id, sourced_id, True, record.modified, fingerprint, run_id,
-                    record.extra or None, *[values.get(attr) for attr in attrs],
+                    record.extra or None, *columns,
                 ))  # fmt: skip
             elif row.last_seen_run == run_id:
                 duplicates.append(record)
@@ -113,11 +112,11 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
                     }
                 )
         if inserts:
-            self._insert(table, attrs, inserts)
+            self._insert(table, all_attrs(records[0].entity), inserts)
             self._keep_statistics(records[0].entity, len(inserts))
         if updates:
-            columns: dict[str, Any] = {key: bindparam(key) for key in updates[0] if key != "_id"}
-            statement = update(table).where(table.c.id == bindparam("_id")).values(columns)
+            params: dict[str, Any] = {key: bindparam(key) for key in updates[0] if key != "_id"}
+            statement = update(table).where(table.c.id == bindparam("_id")).values(params)
             self.connection.execute(statement.values(last_seen_run=run_id), updates)
         if deletes:
             self.connection.execute(
