@@ -12,9 +12,12 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
     Engine,
+    String,
     Table,
+    any_,
     bindparam,
     func,
     insert,
@@ -32,6 +35,8 @@ from lti_tool.ports import RosterUser, UpsertCounts
 
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 """One parameter for a list of sourcedIds (no per-value coercion of thousands of literals)."""
+_ID_ARRAY: BindParameter[Any] = bindparam("ids", type_=ARRAY(String()))
+"""PostgreSQL: the list as one array (``= ANY``), not thousands of placeholders to render."""
 _INSERT_COLUMNS = (
     "scope_id",
     "sourced_id",
@@ -73,7 +78,7 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
                     table.c.fingerprint,
                     table.c.active,
                     table.c.last_seen_run,
-                ).where(table.c.scope_id == scope_id, table.c.sourced_id.in_(_IDS)),
+                ).where(table.c.scope_id == scope_id, self._among(table.c.sourced_id)),
                 {"ids": list(batch)},
             )
         }
@@ -143,6 +148,10 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
             unknown_deletes=tuple(unknown),
         )
 
+    def _among(self, column: Any) -> Any:
+        """``column`` is one of the ``ids`` parameter's values."""
+        return column == any_(_ID_ARRAY) if self._postgres else column.in_(_IDS)
+
     def _insert(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """New rows, without SQLAlchemy's per-row parameter handling: ``COPY`` on PostgreSQL
         (in this transaction), one prepared ``executemany`` elsewhere. The datetime and JSON
@@ -196,7 +205,7 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
         found: list[str] = list(
             self.connection.scalars(
                 select(table.c.sourced_id).where(
-                    table.c.scope_id == scope_id, table.c.sourced_id.in_(_IDS)
+                    table.c.scope_id == scope_id, self._among(table.c.sourced_id)
                 ),
                 {"ids": list(sourced_ids)},
             )
