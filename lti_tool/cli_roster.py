@@ -16,6 +16,7 @@ from lti_tool.domain.model import Organization
 from lti_tool.domain.roles import OrganizationKind
 from lti_tool.domain.roster.csv_rows import PackageError
 from lti_tool.domain.roster.report import ImportReport, ReportStatus, Severity
+from lti_tool.domain.roster.schedule import DEFAULT_EVERY, DEFAULT_FULL_EVERY, duration
 
 PROGRESS_FROM_ROWS = 20_000
 """Smaller imports finish too fast for a progress bar to help."""
@@ -154,7 +155,11 @@ def add_provider(
         except DomainError as error:
             problems = getattr(error, "problems", [])
             raise click.ClickException("\n  ".join([error.message, *problems])) from error
-    click.echo(f"Roster provider {name} added for {scope.name}.")
+    click.echo(
+        f"Roster provider {name} added for {scope.name}. `credbridge worker` syncs it every "
+        f"{duration(DEFAULT_EVERY)} and in full every {duration(DEFAULT_FULL_EVERY)}, starting "
+        f"now (change it: credbridge roster schedule {name})."
+    )
 
 
 @roster.command("sync")

@@ -194,6 +194,7 @@ def test_cli_adds_a_provider_without_echoing_its_secret_and_syncs(cli_env: str) 
         )
         assert added.exit_code == 0, added.output
         assert provider.secret not in added.output
+        assert "syncs it every 1 hour and in full every 7 days" in added.output
         synced = CliRunner().invoke(main, ["roster", "sync", "sis", "--json"])
     assert synced.exit_code == 0, synced.output
     assert json.loads(synced.stdout)["counts"]["users"]["created"] == 3

@@ -83,7 +83,7 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
             )
         }
         inserts: list[tuple[Any, ...]] = []
-        updates: list[dict[str, Any]] = []
+        updates: list[tuple[Any, ...]] = []
         deletes: list[dict[str, Any]] = []
         touched: list[int] = []
         unknown: list[RosterRecord] = []
@@ -106,23 +106,14 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
             elif not record.active:
                 deletes.append({"_id": row.id, "date_last_modified": record.modified})
             else:
-                updates.append(
-                    {
-                        "_id": row.id,
-                        "active": True,
-                        "date_last_modified": record.modified,
-                        "fingerprint": fingerprint,
-                        "extra": record.extra or None,
-                        **record.values,
-                    }
-                )
+                updates.append((
+                    record.modified, fingerprint, run_id, record.extra or None, *columns, row.id,
+                ))  # fmt: skip
         if inserts:
             self._insert(table, all_attrs(records[0].entity), inserts)
             self._keep_statistics(records[0].entity, len(inserts))
         if updates:
-            params: dict[str, Any] = {key: bindparam(key) for key in updates[0] if key != "_id"}
-            statement = update(table).where(table.c.id == bindparam("_id")).values(params)
-            self.connection.execute(statement.values(last_seen_run=run_id), updates)
+            self._update(table, all_attrs(records[0].entity), updates)
         if deletes:
             self.connection.execute(
                 update(table)
@@ -170,20 +161,45 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
                         row if extra is None else (*row[:6], json.dumps(extra), *row[7:])
                     )
             return
-        dialect = self._engine.dialect
-        when = table.c.date_last_modified.type.bind_processor(dialect)
-        extra = table.c.extra.type.bind_processor(dialect)
-        if when is not None or extra is not None:
-            rows = [
-                row if row[3] is None and row[6] is None else
-                (*row[:3], when(row[3]) if when and row[3] is not None else row[3], *row[4:6],
-                 extra(row[6]) if extra and row[6] is not None else row[6], *row[7:])
-                for row in rows
-            ]  # fmt: skip
         marks = ", ".join("?" for _ in columns)
         names = ", ".join(f'"{name}"' for name in columns)  # our own names, never input
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
-        self.connection.exec_driver_sql(sql, rows)
+        self.connection.exec_driver_sql(sql, self._bound(table, rows, 3, 6))
+
+    def _update(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Changed rows ``(date, fingerprint, run, extra, *attrs, id)`` by one prepared
+        ``executemany`` (no per-row parameter dictionaries)."""
+        mark = "%s" if self._postgres else "?"
+        columns = ("date_last_modified", "fingerprint", "last_seen_run", "extra", *attrs)
+        sets = ", ".join(f'"{name}" = {mark}' for name in columns)  # our own names
+        sql = f"UPDATE {table.name} SET active = true, {sets} WHERE id = {mark}"  # noqa: S608
+        if self._postgres:
+            rows = [
+                row if row[3] is None else (*row[:3], json.dumps(row[3]), *row[4:]) for row in rows
+            ]
+        self.connection.exec_driver_sql(sql, self._bound(table, rows, 0, 3))
+
+    def _bound(
+        self, table: Table, rows: list[tuple[Any, ...]], when_at: int, extra_at: int
+    ) -> list[tuple[Any, ...]]:
+        """SQLite: the datetime and JSON cells as SQLAlchemy would bind them (text)."""
+        if self._postgres:
+            return rows
+        dialect = self._engine.dialect
+        when = table.c.date_last_modified.type.bind_processor(dialect)
+        extra = table.c.extra.type.bind_processor(dialect)
+        bound = []
+        for row in rows:
+            if row[when_at] is None and row[extra_at] is None:
+                bound.append(row)
+                continue
+            cells = list(row)
+            if when is not None and cells[when_at] is not None:
+                cells[when_at] = when(cells[when_at])
+            if extra is not None and cells[extra_at] is not None:
+                cells[extra_at] = extra(cells[extra_at])
+            bound.append(tuple(cells))
+        return bound
 
     def _keep_statistics(self, entity: Entity, inserted: int) -> None:
         """PostgreSQL plans lookups on a table that just grew from empty with stale statistics
