@@ -138,10 +138,13 @@ class RosterScheduler:
             now = self._clock.now()
             if now - renewed_at[0] >= self.lease / 3:
                 renewed_at[0] = now
-                with self._schedules() as store:
-                    if not store.renew(name, self.worker, now + self.lease):
-                        log.warning("roster sync %s: lease lost to another worker", name)
-                    store.commit()
+                try:  # called between batches: the import holds no write lock then
+                    with self._schedules() as store:
+                        if not store.renew(name, self.worker, now + self.lease):
+                            log.warning("roster sync %s: lease lost to another worker", name)
+                        store.commit()
+                except Exception:  # the sync goes on; the next check tries again
+                    log.exception("roster sync %s: the lease could not be renewed", name)
 
         report_id: str | None = None
         try:
