@@ -167,17 +167,38 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
         self.connection.exec_driver_sql(sql, self._bound(table, rows, 3, 6))
 
     def _update(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """Changed rows ``(date, fingerprint, run, extra, *attrs, id)`` by one prepared
-        ``executemany`` (no per-row parameter dictionaries)."""
-        mark = "%s" if self._postgres else "?"
+        """Changed rows ``(date, fingerprint, run, extra, *attrs, id)``, without per-row
+        parameter dictionaries: one prepared ``executemany`` (SQLite) or a staged update."""
         columns = ("date_last_modified", "fingerprint", "last_seen_run", "extra", *attrs)
-        sets = ", ".join(f'"{name}" = {mark}' for name in columns)  # our own names
-        sql = f"UPDATE {table.name} SET active = true, {sets} WHERE id = {mark}"  # noqa: S608
         if self._postgres:
-            rows = [
-                row if row[3] is None else (*row[:3], json.dumps(row[3]), *row[4:]) for row in rows
-            ]
+            self._update_staged(table, columns, rows)
+            return
+        sets = ", ".join(f'"{name}" = ?' for name in columns)  # our own names, never input
+        sql = f"UPDATE {table.name} SET active = true, {sets} WHERE id = ?"  # noqa: S608
         self.connection.exec_driver_sql(sql, self._bound(table, rows, 0, 3))
+
+    def _update_staged(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """PostgreSQL: ``COPY`` the changed rows into a temporary table, then one joined
+        ``UPDATE``: one statement for the server instead of one per row."""
+        stage = f"stage_{table.name}"
+        names = ", ".join(f'"{name}"' for name in (*columns, "id"))  # our own names
+        self.connection.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM {table.name} WITH NO DATA"
+        )
+        driver: Any = self.connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                extra = row[3]
+                copy.write_row(row if extra is None else (*row[:3], json.dumps(extra), *row[4:]))
+        sets = ", ".join(f'"{name}" = s."{name}"' for name in columns)
+        self.connection.exec_driver_sql(
+            f"UPDATE {table.name} AS t SET active = true, {sets} FROM {stage} AS s "  # noqa: S608
+            "WHERE t.id = s.id"
+        )
+        self.connection.exec_driver_sql(f"DELETE FROM {stage}")  # noqa: S608
 
     def _bound(
         self, table: Table, rows: list[tuple[Any, ...]], when_at: int, extra_at: int
