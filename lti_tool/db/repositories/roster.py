@@ -15,6 +15,7 @@ from sqlalchemy import (
     ARRAY,
     BindParameter,
     Engine,
+    Integer,
     String,
     Table,
     any_,
@@ -37,6 +38,8 @@ _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 """One parameter for a list of sourcedIds (no per-value coercion of thousands of literals)."""
 _ID_ARRAY: BindParameter[Any] = bindparam("ids", type_=ARRAY(String()))
 """PostgreSQL: the list as one array (``= ANY``), not thousands of placeholders to render."""
+_ROWS: BindParameter[list[int]] = bindparam("rows", expanding=True)
+_ROW_ARRAY: BindParameter[Any] = bindparam("rows", type_=ARRAY(Integer()))
 _INSERT_COLUMNS = (
     "scope_id",
     "sourced_id",
@@ -80,7 +83,7 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
                     table.c.last_seen_run,
                 ).where(table.c.scope_id == scope_id, self._among(table.c.sourced_id)),
                 {"ids": list(batch)},
-            )
+            ).all()  # one fetchall, not a fetch per row
         }
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
@@ -127,8 +130,9 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
                 deletes,
             )
         if touched:
+            ids = table.c.id == any_(_ROW_ARRAY) if self._postgres else table.c.id.in_(_ROWS)
             self.connection.execute(
-                update(table).where(table.c.id.in_(touched)).values(last_seen_run=run_id)
+                update(table).where(ids).values(last_seen_run=run_id), {"rows": touched}
             )
         return UpsertCounts(
             created=len(inserts),
@@ -239,15 +243,13 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
         if not sourced_ids:
             return set()
         table = ROSTER_TABLES[entity]
-        found: list[str] = list(
-            self.connection.scalars(
-                select(table.c.sourced_id).where(
-                    table.c.scope_id == scope_id, self._among(table.c.sourced_id)
-                ),
-                {"ids": list(sourced_ids)},
-            )
-        )
-        return set(found)
+        found = self.connection.execute(
+            select(table.c.sourced_id).where(
+                table.c.scope_id == scope_id, self._among(table.c.sourced_id)
+            ),
+            {"ids": list(sourced_ids)},
+        ).all()
+        return {row[0] for row in found}
 
     def count_active(self, scope_id: str, entity: Entity) -> int:
         table = ROSTER_TABLES[entity]
