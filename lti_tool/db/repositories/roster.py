@@ -7,18 +7,11 @@ opens the next transaction, so an import commits batch by batch on one connectio
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
-    BindParameter,
     Engine,
-    Integer,
-    String,
-    Table,
-    any_,
     bindparam,
     func,
     insert,
@@ -30,29 +23,15 @@ from sqlalchemy import (
 from lti_tool.db.models import ExternalIdentityRow
 from lti_tool.db.models.roster import ROSTER_TABLES, roster_bookmarks
 from lti_tool.db.repositories.roster_extra import RosterQuestionsAndReports
+from lti_tool.db.repositories.roster_writes import RosterWrites
 from lti_tool.db.repositories.scope import TransactionScope
 from lti_tool.domain.roster.entities import Entity, RosterRecord, all_attrs
 from lti_tool.ports import RosterUser, UpsertCounts
 
-_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
-"""One parameter for a list of sourcedIds (no per-value coercion of thousands of literals)."""
-_ID_ARRAY: BindParameter[Any] = bindparam("ids", type_=ARRAY(String()))
-"""PostgreSQL: the list as one array (``= ANY``), not thousands of placeholders to render."""
-_ROWS: BindParameter[list[int]] = bindparam("rows", expanding=True)
-_ROW_ARRAY: BindParameter[Any] = bindparam("rows", type_=ARRAY(Integer()))
-_INSERT_COLUMNS = (
-    "scope_id",
-    "sourced_id",
-    "active",
-    "date_last_modified",
-    "fingerprint",
-    "last_seen_run",
-    "extra",
-)
 _USER_ATTRS = tuple(c.name for c in ROSTER_TABLES[Entity.USERS].c)[8:-2]
 
 
-class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
+class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
     """``with store: ...; store.commit()``; leaving the block rolls back what was not committed."""
 
     def __init__(self, engine: Engine) -> None:
@@ -130,10 +109,7 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
                 deletes,
             )
         if touched:
-            ids = table.c.id == any_(_ROW_ARRAY) if self._postgres else table.c.id.in_(_ROWS)
-            self.connection.execute(
-                update(table).where(ids).values(last_seen_run=run_id), {"rows": touched}
-            )
+            self._mark_seen(table, touched, run_id)
         return UpsertCounts(
             created=len(inserts),
             updated=len(updates),
@@ -142,89 +118,6 @@ class SqlRosterStore(RosterQuestionsAndReports, TransactionScope):
             duplicates=tuple(duplicates),
             unknown_deletes=tuple(unknown),
         )
-
-    def _among(self, column: Any) -> Any:
-        """``column`` is one of the ``ids`` parameter's values."""
-        return column == any_(_ID_ARRAY) if self._postgres else column.in_(_IDS)
-
-    def _insert(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """New rows, without SQLAlchemy's per-row parameter handling: ``COPY`` on PostgreSQL
-        (in this transaction), one prepared ``executemany`` elsewhere. The datetime and JSON
-        columns get the bind processing SQLAlchemy would have applied."""
-        columns = (*_INSERT_COLUMNS, *attrs)
-        if self._postgres:
-            names = ", ".join(f'"{name}"' for name in columns)
-            driver: Any = self.connection.connection.driver_connection
-            with (
-                driver.cursor() as cursor,
-                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    extra = row[6]
-                    copy.write_row(
-                        row if extra is None else (*row[:6], json.dumps(extra), *row[7:])
-                    )
-            return
-        marks = ", ".join("?" for _ in columns)
-        names = ", ".join(f'"{name}"' for name in columns)  # our own names, never input
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
-        self.connection.exec_driver_sql(sql, self._bound(table, rows, 3, 6))
-
-    def _update(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """Changed rows ``(date, fingerprint, run, extra, *attrs, id)``, without per-row
-        parameter dictionaries: one prepared ``executemany`` (SQLite) or a staged update."""
-        columns = ("date_last_modified", "fingerprint", "last_seen_run", "extra", *attrs)
-        if self._postgres:
-            self._update_staged(table, columns, rows)
-            return
-        sets = ", ".join(f'"{name}" = ?' for name in columns)  # our own names, never input
-        sql = f"UPDATE {table.name} SET active = true, {sets} WHERE id = ?"  # noqa: S608
-        self.connection.exec_driver_sql(sql, self._bound(table, rows, 0, 3))
-
-    def _update_staged(
-        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-    ) -> None:
-        """PostgreSQL: ``COPY`` the changed rows into a temporary table, then one joined
-        ``UPDATE``: one statement for the server instead of one per row."""
-        stage = f"stage_{table.name}"
-        names = ", ".join(f'"{name}"' for name in (*columns, "id"))  # our own names
-        self.connection.exec_driver_sql(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {names} FROM {table.name} WITH NO DATA"
-        )
-        driver: Any = self.connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                extra = row[3]
-                copy.write_row(row if extra is None else (*row[:3], json.dumps(extra), *row[4:]))
-        sets = ", ".join(f'"{name}" = s."{name}"' for name in columns)
-        self.connection.exec_driver_sql(
-            f"UPDATE {table.name} AS t SET active = true, {sets} FROM {stage} AS s "  # noqa: S608
-            "WHERE t.id = s.id"
-        )
-        self.connection.exec_driver_sql(f"DELETE FROM {stage}")  # noqa: S608
-
-    def _bound(
-        self, table: Table, rows: list[tuple[Any, ...]], when_at: int, extra_at: int
-    ) -> list[tuple[Any, ...]]:
-        """SQLite: the datetime and JSON cells as SQLAlchemy would bind them (text)."""
-        if self._postgres:
-            return rows
-        dialect = self._engine.dialect
-        when = table.c.date_last_modified.type.bind_processor(dialect)
-        extra = table.c.extra.type.bind_processor(dialect)
-        bound = []
-        for row in rows:
-            if row[when_at] is None and row[extra_at] is None:
-                bound.append(row)
-                continue
-            cells = list(row)
-            if when is not None and cells[when_at] is not None:
-                cells[when_at] = when(cells[when_at])
-            if extra is not None and cells[extra_at] is not None:
-                cells[extra_at] = extra(cells[extra_at])
-            bound.append(tuple(cells))
-        return bound
 
     def _keep_statistics(self, entity: Entity, inserted: int) -> None:
         """PostgreSQL plans lookups on a table that just grew from empty with stale statistics
