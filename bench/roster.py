@@ -28,7 +28,8 @@ from bench.roster_generate import Size, generate, generate_delta
 
 REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- bench:roster:start -->", "<!-- bench:roster:end -->"
-BATCH = 2000
+BATCH = 5000
+"""The import's batch size (RosterPolicy.batch_size), so the bare write commits as often."""
 
 
 def child_import(url: str, package: Path, work: Path) -> dict[str, Any]:
@@ -44,10 +45,10 @@ def child_import(url: str, package: Path, work: Path) -> dict[str, Any]:
     district = container.people.organization_by_slug("bench") or container.people.add_organization(
         "Bench", OrganizationKind.DISTRICT, slug="bench"
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with container.roster_package(package) as source:
         report = container.roster.import_source(source, district.id, confirm_deactivations=True)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     started = time.perf_counter()
     container.roster._linker.link(district.id, report)
     link_seconds = time.perf_counter() - started
@@ -58,6 +59,7 @@ def child_import(url: str, package: Path, work: Path) -> dict[str, Any]:
     read = sum(c.total() for k, c in report.counts.items() if k != "people")
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "stored": stored,
         "read": read,
         "link_seconds": link_seconds,
@@ -78,7 +80,7 @@ def run_child(url: str, package: Path, work: Path) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def bare_write(url: str, package: Path, version: str, copy: bool) -> tuple[float, int]:
+def bare_write(url: str, package: Path, version: str, copy: bool) -> tuple[float, int, float]:
     """The same rows, straight into the empty tables: executemany (or COPY) in batches."""
     from lti_tool.db.engine import make_engine
     from lti_tool.db.models.roster import ROSTER_TABLES
@@ -91,7 +93,7 @@ def bare_write(url: str, package: Path, version: str, copy: bool) -> tuple[float
             text("INSERT INTO organizations (id, name, kind) VALUES ('bare', 'Bare', 'district')")
         )
     rows_written = 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for entity in IMPORT_ORDER:
         path = package / FILE_NAMES[entity]
         if not path.exists():
@@ -147,9 +149,9 @@ def bare_write(url: str, package: Path, version: str, copy: bool) -> tuple[float
                     connection.execute(insert(table), batch)
                     connection.commit()
                     rows_written += len(batch)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return seconds, rows_written
+    return seconds, rows_written, cpu_seconds
 
 
 def measure(backend: Backend, size: Size, version: str, bulk: Path, delta: Path) -> dict[str, Any]:
@@ -162,19 +164,40 @@ def measure(backend: Backend, size: Size, version: str, bulk: Path, delta: Path)
     delta_run = run_child(url, delta, work / "instance")
     bare_url = backend.fresh_database("roster_bare")
     upgrade(bare_url)
-    bare_seconds, bare_rows = bare_write(bare_url, bulk, version, copy=False)
+    bare_seconds, bare_rows, bare_cpu = bare_write(bare_url, bulk, version, copy=False)
     result = {
         "backend": backend.name,
         "import": imported,
         "delta": delta_run,
         "bare_seconds": bare_seconds,
+        "bare_cpu_seconds": bare_cpu,
         "bare_rows": bare_rows,
     }
     if backend.is_postgres:
         copy_url = backend.fresh_database("roster_copy")
         upgrade(copy_url)
-        result["copy_seconds"], _ = bare_write(copy_url, bulk, version, copy=True)
+        result["copy_seconds"], _, result["copy_cpu_seconds"] = bare_write(
+            copy_url, bulk, version, copy=True
+        )
     return result
+
+
+def best_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each timing's fastest run (import, delta, bare, COPY), and the largest peak memory: what
+    the code can do when other work on the machine does not get in the way."""
+    best = dict(runs[0])
+    best["import"] = min((r["import"] for r in runs), key=lambda x: x["seconds"])
+    best["delta"] = min((r["delta"] for r in runs), key=lambda x: x["seconds"])
+    best["import"] = {
+        **best["import"],
+        "max_rss_mb": max(r["import"]["max_rss_mb"] for r in runs),
+    }
+    for key in ("bare_seconds", "bare_cpu_seconds", "copy_seconds", "copy_cpu_seconds"):
+        if key in best:
+            best[key] = min(r[key] for r in runs)
+    best["import_cpu_seconds"] = min(r["import"]["cpu_seconds"] for r in runs)
+    best["repeat"] = len(runs)
+    return best
 
 
 def render(
@@ -188,22 +211,33 @@ def render(
         f"OneRoster {version} district: {size.teachers:,} teachers, {size.students:,} students, "
         f"{size.enrollments:,} student enrollments ({size.rows():,} rows in all). Issue 5's "
         "full size is 5,000 / 100,000 / 1,000,000; run it with `--teachers 5000 --students "
-        "100000 --enrollments 1000000`.",
+        "100000 --enrollments 1000000`. Each timing is the best of "
+        f"{results[0].get('repeat', 1) if results else 1} run(s) (`--repeat`): the machine is "
+        "shared, and the fastest run is the one least disturbed.",
         "",
         "| Backend | Import rows/s | Bare executemany rows/s | Import / bare | COPY rows/s | "
-        "Delta 5% / bulk time | Peak RSS (import process) | People linking |",
-        "|---|---|---|---|---|---|---|---|",
+        "Import / bare in CPU time | Delta 5% / bulk time | Peak RSS (import process) | "
+        "People linking |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         imported, delta = r["import"], r["delta"]
         import_rate = imported["stored"] / imported["seconds"]
         bare_rate = r["bare_rows"] / r["bare_seconds"]
         copy = r.get("copy_seconds")
-        copy_rate = f"{r['bare_rows'] / copy:,.0f}" if copy else "n/a"
+        copy_rate = "n/a"
+        if copy:
+            copy_speed = r["bare_rows"] / copy
+            copy_rate = f"{copy_speed:,.0f} (import: {import_rate / copy_speed:.0%})"
+        cpu = r["import_cpu_seconds"]
+        baselines = [f"{r['bare_cpu_seconds'] / cpu:.0%}"]
+        if r.get("copy_cpu_seconds"):
+            baselines.append(f"COPY {r['copy_cpu_seconds'] / cpu:.0%}")
         lines.append(
             f"| {r['backend']} | {import_rate:,.0f} ({imported['seconds']:.1f} s) | "
             f"{bare_rate:,.0f} ({r['bare_seconds']:.1f} s) | {import_rate / bare_rate:.0%} | "
-            f"{copy_rate} | {delta['seconds'] / imported['seconds']:.1%} "
+            f"{copy_rate} | {', '.join(baselines)} ({cpu:.1f} s) | "
+            f"{delta['seconds'] / imported['seconds']:.1%} "
             f"({delta['seconds']:.1f} s) | {imported['max_rss_mb']:.0f} MB | "
             f"{imported['people']:,} people in {imported['link_seconds']:.1f} s |"
         )
@@ -212,10 +246,13 @@ def render(
         "Targets (issue 5): import at least 50% of the bare write's rows/s (on PostgreSQL "
         "the issue compares with COPY: the COPY column shows how far that is); a 5% delta at "
         "most 10% of the bulk time; peak memory under 300 MB whatever the size (streaming, "
-        "batches of 2,000). Import time counts parsing, validation, reference checks, the "
-        "fingerprint comparison and the upserts; people linking (staff only) is timed apart. "
-        "Where Import / bare is under 50% the rows/s target is missed; the gap is Python per "
-        "row (CSV checks, fingerprints, the lookup of stored rows and references per batch).",
+        f"batches of {BATCH:,}). Import time counts parsing, validation, reference checks, the "
+        "fingerprint comparison and the upserts (new rows by COPY on PostgreSQL, one prepared "
+        "executemany on SQLite); people linking (staff only) is timed apart. Where Import / "
+        "bare is under 50% the rows/s target is missed; what is left is Python per row (CSV "
+        "checks, fingerprints). The CPU-time column divides the bare write's process CPU by "
+        "the import's (on PostgreSQL the server's work is in neither): on a machine shared "
+        "with other work it moves less than the wall-clock ratio.",
         END,
     ]
     return "\n".join(lines) + "\n"
@@ -241,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enrollments", type=int, default=100_000)
     parser.add_argument("--version", choices=("1.1", "1.2"), default="1.1")
     parser.add_argument("--backend", choices=("all", "sqlite", "postgresql"), default="all")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure N times and keep each figure's best (a shared machine is noisy)",
+    )
     parser.add_argument("--write", action="store_true", help="update BENCHMARKS.md")
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -261,8 +304,11 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             backend.workdir.mkdir(parents=True, exist_ok=True)
             try:
-                results.append(measure(backend, size, args.version, bulk, delta))
-                print(json.dumps(results[-1]), file=sys.stderr)
+                runs = []
+                for _ in range(args.repeat):
+                    runs.append(measure(backend, size, args.version, bulk, delta))
+                    print(json.dumps(runs[-1]), file=sys.stderr)
+                results.append(best_of(runs))
             finally:
                 backend.drop_all()
         postgres = next((b for b in backends if b.is_postgres), None)

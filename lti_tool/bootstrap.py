@@ -26,6 +26,7 @@ from lti_tool.db.engine import database_answers, make_engine, make_session_facto
 from lti_tool.db.repositories.canvas import SqlCanvasStore
 from lti_tool.db.repositories.dashboards import SqlDashboardQueries
 from lti_tool.db.repositories.roster import SqlRosterStore
+from lti_tool.db.repositories.roster_schedules import SqlRosterSchedules
 from lti_tool.db.repositories.uploads import SqlUploadSessions
 from lti_tool.db.uow import SqlUnitOfWorkFactory
 from lti_tool.lti.ags import AgsClient
@@ -33,6 +34,7 @@ from lti_tool.lti.deep_linking import DeepLinkResponder
 from lti_tool.lti.keys import ToolKeyService
 from lti_tool.lti.launch import LtiAdapter
 from lti_tool.lti.nrps import NrpsClient
+from lti_tool.lti.nrps_roster import NrpsCourseRoster
 from lti_tool.lti.registration import DynamicRegistrar
 from lti_tool.lti.service_ports import AgsGradePoster, NrpsMemberReader
 from lti_tool.lti.service_tokens import ServiceTokenClient
@@ -64,14 +66,17 @@ from lti_tool.services.grade_passback import GradePassbackService
 from lti_tool.services.launch import LaunchService
 from lti_tool.services.lti_links import NRPS_SYNC_TOPIC, SCORE_TOPIC
 from lti_tool.services.organizations import OrganizationService
-from lti_tool.services.outbox import OutboxWorker, RetryPolicy
+from lti_tool.services.outbox import OutboxWorker, RetryPolicy, worker_name
 from lti_tool.services.payroll import PayrollService
 from lti_tool.services.people import PeopleService
 from lti_tool.services.platforms import PlatformService
 from lti_tool.services.review import ReviewService
 from lti_tool.services.role_overrides import RoleOverrideService
 from lti_tool.services.roster import RosterPolicy, RosterService
+from lti_tool.services.roster_answers import RosterAnswers
 from lti_tool.services.roster_identity import IdentityLinker
+from lti_tool.services.roster_lms import LmsRosterService
+from lti_tool.services.roster_schedule import RosterScheduler
 from lti_tool.services.roster_sync import RosterSyncService
 from lti_tool.services.sharing import SharingService
 from lti_tool.services.stacks import StackAwardService
@@ -126,6 +131,11 @@ class Container:
     """Consumes the outbox (``credbridge worker``)."""
     roster: RosterService
     roster_sync: RosterSyncService
+    roster_schedule: RosterScheduler
+    roster_answers: RosterAnswers
+    roster_lms: LmsRosterService
+    """LMS course rosters (NRPS) into SIS classes."""
+    """Runs each provider's scheduled syncs from the worker's polls."""
     roster_http: HttpClient
     """Shared by roster syncs; closed with the container (``close()``)."""
 
@@ -185,6 +195,22 @@ def build_mailer(settings: Settings) -> Mailer:
     return FolderMailer(settings.instance_path / "mail", mail.sender)
 
 
+def build_canvas(
+    engine: Engine,
+    box: SecretBox,
+    clock: Clock,
+    roster: RosterService,
+    uow_factory: UnitOfWorkFactory,
+    decisions: DecisionService,
+) -> tuple[SqlCanvasStore, CanvasConnector, CanvasService, CanvasFeedback]:
+    """The Canvas REST parts; feedback comments hook into the decision's transaction."""
+    store, connector = SqlCanvasStore(engine), CanvasConnector()
+    canvas = CanvasService(store, connector, box, clock, roster, uow_factory)
+    feedback = CanvasFeedback(canvas, connector, uow_factory)
+    decisions.on_decided.append(feedback.on_decided)
+    return store, connector, canvas, feedback
+
+
 def build(
     settings: Settings,
     *,
@@ -240,10 +266,9 @@ def build(
     roster_http = HttpClient()
     decisions = DecisionService(uow_factory, clock, policy)
     evidence = EvidenceService(uow_factory, clock, store, sniffer, policy)
-    canvas_store, canvas_connector = SqlCanvasStore(engine), CanvasConnector()
-    canvas = CanvasService(canvas_store, canvas_connector, box, clock, roster, uow_factory)
-    canvas_feedback = CanvasFeedback(canvas, canvas_connector, uow_factory)
-    decisions.on_decided.append(canvas_feedback.on_decided)
+    canvas_store, canvas_connector, canvas, canvas_feedback = build_canvas(
+        engine, box, clock, roster, uow_factory, decisions
+    )
     spool = LocalUploadSpool(settings.instance_path / "uploads")
     credit = CreditService(uow_factory, clock, CreditRuleFiles(settings.credit_rules_path))
     stipends = StipendService(uow_factory, clock)
@@ -270,6 +295,13 @@ def build(
         SCORE_TOPIC: grades.consume_score,
         NRPS_SYNC_TOPIC: course_syncs.consume,
     }
+    roster_sync = RosterSyncService(
+        roster_stores, roster, box, OneRosterSources(roster_http), clock
+    )
+    scheduler = RosterScheduler(
+        lambda: SqlRosterSchedules(engine), roster_sync, roster, clock, worker_name()
+    )
+    roster_sync.on_added.append(scheduler.add)
     return Container(
         settings=settings,
         engine=engine,
@@ -301,11 +333,16 @@ def build(
         verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
-        worker=OutboxWorker(uow_factory, clock, consumers, retry),
-        roster=roster,
-        roster_sync=RosterSyncService(
-            roster_stores, roster, box, OneRosterSources(roster_http), clock
+        worker=OutboxWorker(
+            uow_factory, clock, consumers, retry, periodic=[scheduler.run_due, canvas.schedule_due]
         ),
+        roster=roster,
+        roster_sync=roster_sync,
+        roster_schedule=scheduler,
+        roster_answers=RosterAnswers(
+            roster_stores, people, uow_factory, clock, roster_policy.employee_id_field
+        ),
+        roster_lms=LmsRosterService(roster_stores, roster, NrpsCourseRoster(nrps), clock),
         roster_http=roster_http,
         registrar=DynamicRegistrar(lti.http, platforms, settings.base_url),
         role_overrides=RoleOverrideService(uow_factory, clock),

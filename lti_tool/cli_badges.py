@@ -14,7 +14,7 @@ import click
 
 from lti_tool.cli_support import command_container, domain_errors
 from lti_tool.domain.badges import StackPolicy
-from lti_tool.services.outbox import OutboxWorker
+from lti_tool.services.outbox import DrainReport, OutboxWorker
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,8 @@ def issuers_rotate(issuer_id: str) -> None:
 @click.option("--drain", is_flag=True, help="Deliver what is due now, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(drain: bool, interval: float) -> None:
-    """Run the outbox worker: issue credentials for awards (and, later, deliveries)."""
+    """Run the outbox worker: issue credentials for awards (and, later, deliveries), and run
+    each roster provider's scheduled syncs when they are due."""
     stop = {"now": False}
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -160,15 +161,16 @@ def worker(drain: bool, interval: float) -> None:
             report = outbox.drain()
             click.echo(
                 f"Delivered {report.delivered}, retrying later {report.retried}, "
-                f"dead {report.dead}."
+                f"dead {report.dead}, scheduled jobs run {report.jobs}."
             )
             return
         click.echo(f"Worker {outbox.name} polling every {interval}s; Ctrl-C stops it.")
         while not stop["now"]:
             report = outbox.run_once()
-            if report.delivered or report.retried or report.dead:
+            if report != DrainReport():
                 click.echo(
                     f"delivered={report.delivered} retried={report.retried} dead={report.dead}"
+                    f" jobs={report.jobs}"
                 )
                 continue
             time.sleep(interval)

@@ -62,8 +62,8 @@ def sync_course(course_id: str, base_url: str | None, as_json: bool) -> None:
 
 @canvas.command("schedule-syncs")
 def schedule_syncs() -> None:
-    """Queue a roster sync of every course the tool was launched from (run it from cron; the
-    worker does the syncing; twice in one hour queues nothing new)."""
+    """Queue a roster sync of every course the tool was launched from now (the running worker
+    also does this every hour; twice in one hour queues nothing new)."""
     with command_container() as container, domain_errors():
         queued = container.canvas.schedule_syncs()
     click.echo(f"Queued {queued} Canvas course syncs for the worker.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from lti_tool.domain.model import Organization
 from lti_tool.domain.roles import OrganizationKind
 from lti_tool.domain.roster.csv_rows import PackageError
 from lti_tool.domain.roster.report import ImportReport, ReportStatus, Severity
+from lti_tool.domain.roster.schedule import DEFAULT_EVERY, DEFAULT_FULL_EVERY, duration
 
 PROGRESS_FROM_ROWS = 20_000
 """Smaller imports finish too fast for a progress bar to help."""
@@ -153,7 +155,11 @@ def add_provider(
         except DomainError as error:
             problems = getattr(error, "problems", [])
             raise click.ClickException("\n  ".join([error.message, *problems])) from error
-    click.echo(f"Roster provider {name} added for {scope.name}.")
+    click.echo(
+        f"Roster provider {name} added for {scope.name}. `credbridge worker` syncs it every "
+        f"{duration(DEFAULT_EVERY)} and in full every {duration(DEFAULT_FULL_EVERY)}, starting "
+        f"now (change it: credbridge roster schedule {name})."
+    )
 
 
 @roster.command("sync")
@@ -167,6 +173,82 @@ def sync(provider: str, full: bool, as_json: bool, confirm_deactivations: bool) 
         try:
             report = container.roster_sync.sync(
                 provider, full=full, confirm_deactivations=confirm_deactivations
+            )
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+    print_report(report, as_json)
+
+
+@roster.command("schedule")
+@click.argument("provider", required=False)
+@click.option("--every", type=click.IntRange(min=5), help="Minutes between incremental syncs.")
+@click.option("--full-every", type=click.IntRange(min=1), help="Hours between full syncs.")
+@click.option("--on/--off", "enabled", default=None, help="Let the worker run it, or not.")
+@click.option("--full-now", is_flag=True, help="Make the next run a full one, due now.")
+def schedule(
+    provider: str | None,
+    every: int | None,
+    full_every: int | None,
+    enabled: bool | None,
+    full_now: bool,
+) -> None:
+    """Show (or change) when `credbridge worker` syncs each provider."""
+    with command_container() as container:
+        scheduler = container.roster_schedule
+        try:
+            if provider is None:
+                shown = scheduler.all()
+            else:
+                shown = [
+                    scheduler.set(
+                        provider,
+                        every=timedelta(minutes=every) if every else None,
+                        full_every=timedelta(hours=full_every) if full_every else None,
+                        enabled=enabled,
+                        full_now=full_now,
+                    )
+                ]
+        except DomainError as error:
+            problems = getattr(error, "problems", [])
+            raise click.ClickException("\n  ".join([error.message, *problems])) from error
+    for item in shown:
+        last = (
+            f"last run {item.last_status} at {item.last_finished_at:%Y-%m-%d %H:%M} UTC"
+            if item.last_finished_at
+            else "never run"
+        )
+        if item.failures:
+            last += f" (failed {item.failures}x in a row: {item.last_error})"
+        upcoming = min(item.next_run_at, item.next_full_at)
+        kind = "full" if item.full_due(upcoming) else "incremental"
+        click.echo(
+            f"{item.provider}: {item.summary()}; next {kind} run {upcoming:%Y-%m-%d %H:%M} UTC; "
+            f"{last}"
+        )
+    if not shown:
+        click.echo("No roster providers yet (credbridge roster add-provider).")
+
+
+@roster.command("lms-sync")
+@click.option("--platform", "registration_id", required=True, help="The LMS registration's id.")
+@click.option("--memberships-url", required=True, help="The course's NRPS memberships URL.")
+@click.option("--class", "class_sourced_id", required=True, help="The SIS class's sourcedId.")
+@click.option("--org", "org_slug", default=None, help="The district's slug.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def lms_sync(
+    registration_id: str,
+    memberships_url: str,
+    class_sourced_id: str,
+    org_slug: str | None,
+    as_json: bool,
+) -> None:
+    """Make a SIS class's enrollments what its LMS course lists (LTI NRPS)."""
+    with command_container() as container:
+        scope = district(container, org_slug)
+        try:
+            registration = container.platforms.get(registration_id)
+            report = container.roster_lms.sync_course(
+                registration, memberships_url, scope.id, class_sourced_id
             )
         except DomainError as error:
             raise click.ClickException(error.message) from error

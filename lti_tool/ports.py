@@ -398,6 +398,9 @@ class RosterFeed:
     ``None`` means: when ``mode`` is ``bulk``."""
     done_bookmark: str | None = None
     """Set by the source once ``rows`` is exhausted: the bookmark for the next sync."""
+    within: tuple[str, str] | None = None
+    """``(attr, value)``: the rows are the whole truth only for records with that value (an LMS
+    course roster: the enrollments of one class); ``None`` means the whole district."""
 
 
 class RosterSource(Protocol):
@@ -522,11 +525,16 @@ class RosterStore(Protocol):
         ...
 
     def count_active(self, scope_id: str, entity: Entity) -> int: ...
-    def count_absent(self, scope_id: str, entity: Entity, run_id: str) -> int:
-        """Active records ``run_id`` did not see."""
+    def count_absent(
+        self, scope_id: str, entity: Entity, run_id: str, within: tuple[str, str] | None = None
+    ) -> int:
+        """Active records ``run_id`` did not see (only those whose ``attr == value`` when
+        ``within`` is given)."""
         ...
 
-    def deactivate_absent(self, scope_id: str, entity: Entity, run_id: str) -> int: ...
+    def deactivate_absent(
+        self, scope_id: str, entity: Entity, run_id: str, within: tuple[str, str] | None = None
+    ) -> int: ...
     def apply_primary_roles(self, scope_id: str) -> None:
         """OneRoster 1.2: copy each user's active primary role from roles onto the user."""
         ...

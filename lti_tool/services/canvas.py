@@ -53,6 +53,7 @@ class CanvasService:
         self._clock = clock
         self._roster = roster
         self._uow = uow_factory
+        self._scheduled_hour = ""
 
     # --- connections ---------------------------------------------------------------------
 
@@ -242,6 +243,17 @@ class CanvasService:
             except ConflictError:
                 continue  # already queued this hour
             queued += 1
+        return queued
+
+    def schedule_due(self) -> int:
+        """The worker's periodic job: :meth:`schedule_syncs` once per hour and process (the outbox
+        key keeps several workers from queueing a course twice)."""
+        now = self._clock.now()
+        hour = now.strftime("%Y-%m-%dT%H")
+        if hour == self._scheduled_hour:
+            return 0
+        queued = self.schedule_syncs(now)
+        self._scheduled_hour = hour
         return queued
 
     def consume_sync(self, event: OutboxEvent) -> None:

@@ -17,7 +17,7 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 Consumer = Callable[[OutboxEvent], None]
 """Does the work an event asks for. Raises DeliveryError when it could not."""
+
+PeriodicJob = Callable[[], int]
+"""Work the worker does on every poll besides events (scheduled roster syncs); it finds what is
+due itself, keeps two workers apart itself, and returns how many things it did."""
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,15 @@ class DrainReport:
     delivered: int = 0
     retried: int = 0
     dead: int = 0
+    jobs: int = 0
+    """Periodic jobs that did something (e.g. scheduled roster syncs run)."""
 
     def __add__(self, other: DrainReport) -> DrainReport:
         return DrainReport(
-            self.delivered + other.delivered, self.retried + other.retried, self.dead + other.dead
+            self.delivered + other.delivered,
+            self.retried + other.retried,
+            self.dead + other.dead,
+            self.jobs + other.jobs,
         )
 
 
@@ -78,6 +87,7 @@ class OutboxWorker:
         policy: RetryPolicy | None = None,
         name: str | None = None,
         rand: random.Random | None = None,
+        periodic: Sequence[PeriodicJob] = (),
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -85,6 +95,7 @@ class OutboxWorker:
         self.policy = policy or RetryPolicy()
         self.name = name or worker_name()
         self._rand = rand or random.Random()  # noqa: S311 - jitter, not secrets
+        self.periodic = list(periodic)
 
     @property
     def topics(self) -> list[str]:
@@ -101,6 +112,11 @@ class OutboxWorker:
         report = DrainReport()
         for event in events:
             report = report + self._run(event)
+        for job in self.periodic:
+            try:
+                report = report + DrainReport(jobs=job())
+            except Exception:  # one failing job must not stop deliveries
+                log.exception("periodic job %s failed", getattr(job, "__qualname__", job))
         return report
 
     def drain(self, batch: int = 20, max_rounds: int = 1000) -> DrainReport:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.model import new_id
 from lti_tool.domain.roles import Role
 from lti_tool.domain.roster.csv_rows import FileReader, PackageError
@@ -43,6 +42,15 @@ from lti_tool.services.common import Actor
 from lti_tool.services.roster_identity import IdentityLinker
 
 Progress = Callable[[int], None]
+KNOWN_CACHE = 500_000
+"""SourcedIds per entity remembered as stored during one import (about 40 MB at most)."""
+
+
+def remember(cache: set[str], found: set[str]) -> None:
+    """Add ``found`` to ``cache``, starting over when it would pass :data:`KNOWN_CACHE`."""
+    if len(cache) + len(found) > KNOWN_CACHE:
+        cache.clear()
+    cache |= found
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class RosterPolicy:
     deactivation_threshold: float = 0.10
     """Share of a district's active users a bulk import may deactivate without confirmation."""
     keep_reports: int = 50
-    batch_size: int = 2000
+    batch_size: int = 5000
     employee_id_field: str = "identifier"
     link_people: bool = True
     """Link staff to people after each import (benchmarks time the linking on its own)."""
@@ -98,16 +106,19 @@ class RosterService:
             return self._finish(report)
         with self._stores() as store:
             users_before = store.count_active(scope_id, Entity.USERS)
-            bulk: list[Entity] = []
+            bulk: list[tuple[Entity, tuple[str, str] | None]] = []
+            seen: dict[Entity, set[str]] = {}
             for entity in IMPORT_ORDER:
                 feed = source.feed(entity)
                 if feed is None:
                     continue
                 report.modes[entity.value] = feed.mode
-                whole = self._import_feed(store, report, feed, progress, bookmarks_for, dry_run)
+                whole = self._import_feed(
+                    store, report, feed, progress, bookmarks_for, dry_run, seen
+                )
                 complete = feed.mode == "bulk" if feed.complete is None else feed.complete
                 if whole and complete:
-                    bulk.append(entity)
+                    bulk.append((entity, feed.within))
             for problem in source.problems():
                 report.add(problem)
             if report.version == "1.2" and {"users", "roles"} & set(report.modes):
@@ -134,8 +145,12 @@ class RosterService:
         progress: Progress | None,
         bookmarks_for: str | None,
         dry_run: bool,
+        seen: dict[Entity, set[str]],
     ) -> bool:
-        """Import one entity's rows; ``False`` when the file as a whole was refused."""
+        """Import one entity's rows; ``False`` when the file as a whole was refused.
+
+        ``seen`` holds sourcedIds known to be stored in this run, so reference checks ask the
+        database only about the others (bounded: see :data:`KNOWN_CACHE`)."""
         counts = report.count(feed.entity.value)
         reader, problems = FileReader.open(
             feed.entity, report.version, feed.mode, feed.header, feed.name
@@ -155,7 +170,7 @@ class RosterService:
             else:
                 batch.append(record)
             if len(batch) >= self.policy.batch_size or (raw.bookmark and bookmarks_for):
-                self._store_batch(store, report, batch, counts, reader.file)
+                self._store_batch(store, report, batch, counts, reader.file, seen)
                 batch = []
                 if raw.bookmark and bookmarks_for and not dry_run:
                     store.save_bookmark(bookmarks_for, feed.entity, raw.bookmark)
@@ -163,7 +178,7 @@ class RosterService:
                     store.commit()
             if progress is not None:
                 progress(1)
-        self._store_batch(store, report, batch, counts, reader.file)
+        self._store_batch(store, report, batch, counts, reader.file, seen)
         for problem in feed.problems:
             report.add(problem)
         if feed.done_bookmark and bookmarks_for and not dry_run:
@@ -178,6 +193,7 @@ class RosterService:
         batch: list[RosterRecord],
         counts: EntityCounts,
         file: str,
+        seen: dict[Entity, set[str]],
     ) -> None:
         if not batch:
             return
@@ -188,10 +204,19 @@ class RosterService:
                 continue
             wanted = {r.values.get(spec.attr) for r in batch if r.active}
             wanted.discard(None)
+            cached = seen.setdefault(spec.refers_to, set())
+            wanted -= cached
             known = store.known(report.scope_id, spec.refers_to, wanted)  # type: ignore[arg-type]
+            remember(cached, known)
             for index, record in enumerate(batch):
                 value = record.values.get(spec.attr)
-                if record.active and value and value not in known and index not in orphans:
+                if (
+                    record.active
+                    and value
+                    and value not in known
+                    and value not in cached
+                    and index not in orphans
+                ):
                     orphans.add(index)
                     report.add(
                         Problem(
@@ -208,6 +233,7 @@ class RosterService:
         counts.skipped += len(orphans)
         good = [record for index, record in enumerate(batch) if index not in orphans]
         result = store.upsert(report.scope_id, report.id, good)
+        remember(seen.setdefault(entity, set()), {r.sourced_id for r in good if r.active})
         counts.created += result.created
         counts.updated += result.updated
         counts.unchanged += result.unchanged
@@ -243,14 +269,15 @@ class RosterService:
         self,
         store: RosterStore,
         report: ImportReport,
-        bulk: list[Entity],
+        bulk: list[tuple[Entity, tuple[str, str] | None]],
         users_before: int,
         confirmed: bool,
     ) -> None:
         scope, run = report.scope_id, report.id
+        within = dict(bulk)
         absent = {
-            entity: store.count_absent(scope, entity, run)
-            for entity in bulk
+            entity: store.count_absent(scope, entity, run, part)
+            for entity, part in bulk
             if ABSENCE_POLICY[entity] is Absence.DEACTIVATE
         }
         users_gone = absent.get(Entity.USERS, 0) + report.count("users").deleted
@@ -268,7 +295,16 @@ class RosterService:
             return
         for entity, count in absent.items():
             if count:
-                report.count(entity.value).deleted += store.deactivate_absent(scope, entity, run)
+                deactivated = store.deactivate_absent(scope, entity, run, within[entity])
+                report.count(entity.value).deleted += deactivated
+
+    def record_failure(self, scope_id: str, source: str, message: str) -> ImportReport:
+        """Report a run that failed before any source could be read (a scheduled sync)."""
+        report = ImportReport(new_id(), scope_id, source, self._clock.now())
+        report.add(Problem("SOURCE_FAILED", message, file=source))
+        report.status = ReportStatus.FAILED
+        report.message = message
+        return self._finish(report)
 
     def _finish(self, report: ImportReport) -> ImportReport:
         report.finished_at = self._clock.now()
@@ -301,15 +337,3 @@ class RosterService:
         actor.require(Role.ADMIN)
         with self._stores() as store:
             return store.users(scope_id, query.strip(), limit)
-
-    def set_employee_id(
-        self, actor: Actor, scope_id: str, sourced_id: str, employee_id: str
-    ) -> None:
-        """Correct the employee id HR needs; raises ValidationError or NotFoundError."""
-        actor.require(Role.ADMIN)
-        value = employee_id.strip()
-        if len(value) > 64:
-            raise ValidationError("An employee id has at most 64 characters.")
-        with self._stores() as store:
-            store.set_employee_id(scope_id, sourced_id, value or None)
-            store.commit()

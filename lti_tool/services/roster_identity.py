@@ -79,7 +79,7 @@ class IdentityLinker:
             questions: list[tuple[RosterUser, list[dict[str, str]], str]] = []
             for user, found, match in decided:
                 employee = employee_id(self._employee_field, user.values, user.extra)
-                identities = _identities(scope_id, user.sourced_id, employee)
+                identities = identities_for(scope_id, user.sourced_id, employee)
                 if match.outcome is Outcome.AMBIGUOUS:
                     asked = [{"person_id": c.person_id, "rule": c.rule.value} for c in found]
                     questions.append((user, asked, match.reason))
@@ -100,7 +100,7 @@ class IdentityLinker:
                         continue
                     claimed.update(dict.fromkeys(keys, user.sourced_id))
                     roles = ((Role.EDUCATOR, scope_id),)
-                    spec = NewPerson(_display_name(user), email, scope_id, roles, identities)
+                    spec = NewPerson(display_name(user), email, scope_id, roles, identities)
                     to_create.append((user.sourced_id, employee, spec))
             people = self._people.add_people([spec for _, _, spec in to_create])
             for (sourced_id, employee, _spec), person in zip(to_create, people, strict=True):
@@ -111,11 +111,11 @@ class IdentityLinker:
                     store.link(scope_id, sourced_id, person_id, employee)
                 now = self._clock.now()
                 for user, asked, reason in questions:
-                    store.ask(scope_id, user.sourced_id, _display_name(user), asked, reason, now)
+                    store.ask(scope_id, user.sourced_id, display_name(user), asked, reason, now)
                 store.commit()
 
 
-def _identities(
+def identities_for(
     scope_id: str, sourced_id: str, employee: str | None
 ) -> tuple[tuple[IdentityKind, str, str], ...]:
     pairs = [(IdentityKind.ONEROSTER_SOURCED_ID, scope_id, sourced_id)]
@@ -124,7 +124,7 @@ def _identities(
     return tuple(pairs)
 
 
-def _display_name(user: RosterUser) -> str:
+def display_name(user: RosterUser) -> str:
     given = user.values.get("preferred_given_name") or user.values.get("given_name") or ""
     family = user.values.get("preferred_family_name") or user.values.get("family_name") or ""
     return f"{given} {family}".strip() or user.sourced_id

@@ -6,6 +6,7 @@ with the page's rows, so running the same sync again after a crash resumes where
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 from lti_tool.domain.errors import ValidationError
@@ -41,6 +42,8 @@ class RosterSyncService:
         self._cipher = cipher
         self._sources = sources
         self._clock = clock
+        self.on_added: list[Callable[[RosterProvider], object]] = []
+        """Run after a provider is registered (the scheduler schedules it)."""
 
     def add_provider(
         self,
@@ -87,11 +90,18 @@ class RosterSyncService:
         with self._stores() as store:
             store.add_provider(provider)
             store.commit()
+        for hook in self.on_added:
+            hook(provider)
         return provider
 
     def providers(self) -> list[RosterProvider]:
         with self._stores() as store:
             return store.providers()
+
+    def provider(self, name: str) -> RosterProvider:
+        """Raises NotFoundError."""
+        with self._stores() as store:
+            return store.provider(name)
 
     def bookmarks(self, name: str) -> dict[Entity, str | None]:
         """Where the next sync of ``name`` starts, per entity (JSON as the source wrote it)."""

@@ -21,7 +21,9 @@ def index() -> Any:
     return render_template(
         "admin/roster.html",
         reports=roster.reports(actor),
-        questions=roster.questions(actor),
+        questions=container().roster_answers.questions(actor),
+        schedules=container().roster_schedule.schedules(actor),
+        now=container().clock.now(),
         districts=container().people.organizations(OrganizationKind.DISTRICT),
     )
 
@@ -46,9 +48,29 @@ def users(scope_id: str) -> Any:
 def employee_id(scope_id: str, sourced_id: str) -> Any:
     value = request.form.get("employee_id", "")
     try:
-        container().roster.set_employee_id(current_actor(), scope_id, sourced_id, value)
+        container().roster_answers.set_employee_id(current_actor(), scope_id, sourced_id, value)
     except DomainError as error:
         flash(error.message, "error")
     else:
         flash(f"Employee id of {sourced_id} saved.", "success")
     return redirect(url_for("admin_roster.users", scope_id=scope_id, q=request.form.get("q", "")))
+
+
+@bp.post("/questions/<int:question_id>")
+@requires(Role.ADMIN)
+def answer(question_id: int) -> Any:
+    """Link an ambiguous roster user to the chosen person, or keep them separate (``new``)."""
+    choice = request.form.get("person_id", "")
+    if not choice:
+        flash("Choose a person, or keep the roster user separate.", "error")
+        return redirect(url_for("admin_roster.index"))
+    try:
+        linked = container().roster_answers.answer(
+            current_actor(), question_id, None if choice == "new" else choice
+        )
+    except DomainError as error:
+        flash(" ".join([error.message, *getattr(error, "problems", [])]), "error")
+    else:
+        what = "a new person" if choice == "new" else "the chosen person"
+        flash(f"Linked to {what} ({linked[:8]}). The audit trail records it.", "success")
+    return redirect(url_for("admin_roster.index"))

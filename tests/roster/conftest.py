@@ -15,6 +15,7 @@ from lti_tool.db.models.roster import ROSTER_TABLES
 from lti_tool.domain.roles import OrganizationKind, Role
 from lti_tool.domain.roster.entities import Entity
 from lti_tool.domain.roster.report import ImportReport
+from lti_tool.ports import Clock
 from lti_tool.services.common import Actor
 from lti_tool.settings import load_settings
 
@@ -22,8 +23,7 @@ ADMIN = Actor(person_id="admin", display_name="Admin", roles=frozenset({Role.ADM
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "oneroster"
 
 
-@pytest.fixture
-def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
+def make_container(database_url: str, tmp_path: Path, clock: Clock | None = None) -> Container:
     settings = load_settings(
         {
             "DATABASE_URL": database_url,
@@ -32,9 +32,15 @@ def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
             "CREDBRIDGE_DEMO": "1",  # demo mode, as the admin page tests expect
         }
     )
-    built = build(settings)
+    return build(settings, clock=clock)
+
+
+@pytest.fixture
+def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
+    built = make_container(database_url, tmp_path)
     yield built
     built.lti.http.close()
+    built.roster_http.close()
     built.engine.dispose()
 
 
@@ -77,3 +83,13 @@ def stored(container: Container, entity: Entity, scope: str) -> dict[str, dict[s
 
 def codes(report: ImportReport) -> dict[str, int]:
     return dict(report.problem_counts)
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The environment ``credbridge`` commands read, pointing at the test's database."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CREDBRIDGE_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+    monkeypatch.delenv("CREDBRIDGE_ENV", raising=False)
+    return database_url

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from lti_tool.bootstrap import Container, build
@@ -103,20 +102,11 @@ def test_employee_id_comes_from_the_configured_field(database_url: str, tmp_path
         assert users["t2"]["employee_id"] == "7654321"
         assert users["t1"]["employee_id"] is None
 
-        container.roster.set_employee_id(ADMIN, scope, "t1", " 1234567 ")
+        container.roster_answers.set_employee_id(ADMIN, scope, "t1", " 1234567 ")
         assert stored(container, Entity.USERS, scope)["t1"]["employee_id"] == "1234567"
     finally:
         container.lti.http.close()
         container.engine.dispose()
-
-
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("CREDBRIDGE_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
-    monkeypatch.delenv("CREDBRIDGE_ENV", raising=False)
-    return database_url
 
 
 def test_cli_import_prints_json_and_creates_the_district(cli_env: str) -> None:
@@ -204,6 +194,7 @@ def test_cli_adds_a_provider_without_echoing_its_secret_and_syncs(cli_env: str) 
         )
         assert added.exit_code == 0, added.output
         assert provider.secret not in added.output
+        assert "syncs it every 1 hour and in full every 7 days" in added.output
         synced = CliRunner().invoke(main, ["roster", "sync", "sis", "--json"])
     assert synced.exit_code == 0, synced.output
     assert json.loads(synced.stdout)["counts"]["users"]["created"] == 3

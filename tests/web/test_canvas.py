@@ -113,6 +113,16 @@ def test_scheduled_sync_goes_through_the_outbox_once_an_hour(
     assert "E00000" in stored(container, Entity.USERS, scope)
 
 
+def test_the_running_worker_queues_the_hourly_course_syncs_itself(
+    container: Container, canvas: FakeCanvas, scope: str, district: District
+) -> None:
+    launch(container, canvas, district.teacher, SINGLE)
+    report = container.worker.drain()  # no one ran schedule-syncs: the periodic job did
+    assert report.jobs >= 1 and report.delivered >= 1
+    assert "E00000" in stored(container, Entity.USERS, scope)
+    assert container.canvas.schedule_due() == 0  # once per hour
+
+
 def test_feedback_is_posted_once_as_a_submission_comment(
     client: FlaskClient, container: Container, canvas: FakeCanvas, scope: str, district: District
 ) -> None:
@@ -257,6 +267,7 @@ def test_a_comment_canvas_cannot_take_now_is_retried_later(
     waits: list[float] = []
     container.canvas_connector.sleep = waits.append
     launch(container, canvas, district.teacher, SINGLE)
+    container.worker.drain()  # the worker's hourly course sync, while Canvas still answers
     submission_id = submit_new(client, container, district.teacher, SINGLE)
     review(client, container, district.assessor, submission_id, SINGLE, "resubmit")
     decide(client, district.issuer, submission_id, "return")

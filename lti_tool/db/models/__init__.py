@@ -45,6 +45,7 @@ from lti_tool.db.models.roster import (
     roster_match_questions,
     roster_providers,
     roster_reports,
+    roster_schedules,
 )
 from lti_tool.db.models.submissions import (
     AwardRow,
@@ -103,4 +104,5 @@ __all__ = [
     "roster_match_questions",
     "roster_providers",
     "roster_reports",
+    "roster_schedules",
 ]

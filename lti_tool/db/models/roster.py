@@ -117,3 +117,28 @@ roster_providers = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 """OneRoster REST providers. ``secret`` is encrypted with the SecretBox (never plain text)."""
+
+roster_schedules = Table(
+    "roster_schedules",
+    Base.metadata,
+    Column(
+        "provider",
+        String(100),
+        ForeignKey("roster_providers.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("enabled", Boolean, nullable=False),
+    Column("every_seconds", Integer, nullable=False),
+    Column("full_every_seconds", Integer, nullable=False),
+    Column("next_run_at", UTCDateTime(), nullable=False),
+    Column("next_full_at", UTCDateTime(), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_started_at", UTCDateTime(), nullable=True),
+    Column("last_finished_at", UTCDateTime(), nullable=True),
+    Column("last_status", String(30), nullable=True),
+    Column("last_report_id", String(36), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("leased_by", String(255), nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),
+)
+"""When the worker syncs each REST provider; a lease keeps two workers off the same one."""

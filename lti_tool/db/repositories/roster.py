@@ -8,13 +8,10 @@ opens the next transaction, so an import commits batch by batch on one connectio
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import (
-    Connection,
     Engine,
-    Transaction,
     bindparam,
     func,
     insert,
@@ -26,43 +23,22 @@ from sqlalchemy import (
 from lti_tool.db.models import ExternalIdentityRow
 from lti_tool.db.models.roster import ROSTER_TABLES, roster_bookmarks
 from lti_tool.db.repositories.roster_extra import RosterQuestionsAndReports
-from lti_tool.domain.roster.entities import Entity, RosterRecord
+from lti_tool.db.repositories.roster_writes import RosterWrites
+from lti_tool.db.repositories.scope import TransactionScope
+from lti_tool.domain.roster.entities import Entity, RosterRecord, all_attrs
 from lti_tool.ports import RosterUser, UpsertCounts
 
 _USER_ATTRS = tuple(c.name for c in ROSTER_TABLES[Entity.USERS].c)[8:-2]
 
 
-class SqlRosterStore(RosterQuestionsAndReports):
+class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
     """``with store: ...; store.commit()``; leaving the block rolls back what was not committed."""
 
-    connection: Connection
-
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._transaction: Transaction | None = None
+        super().__init__(engine)
         self._postgres = engine.dialect.name == "postgresql"
         self._grown: dict[Entity, int] = {}
         self._analyzed_at: dict[Entity, int] = {}
-
-    def __enter__(self) -> Self:
-        self.connection = self._engine.connect()
-        self._transaction = self.connection.begin()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self._transaction is not None and self._transaction.is_active:
-            self._transaction.rollback()
-        self.connection.close()
-
-    def commit(self) -> None:
-        assert self._transaction is not None
-        self._transaction.commit()
-        self._transaction = self.connection.begin()
 
     def upsert(self, scope_id: str, run_id: str, records: Sequence[RosterRecord]) -> UpsertCounts:
         if not records:
@@ -84,33 +60,27 @@ class SqlRosterStore(RosterQuestionsAndReports):
                     table.c.fingerprint,
                     table.c.active,
                     table.c.last_seen_run,
-                ).where(table.c.scope_id == scope_id, table.c.sourced_id.in_(list(batch)))
-            )
+                ).where(table.c.scope_id == scope_id, self._among(table.c.sourced_id)),
+                {"ids": list(batch)},
+            ).all()  # one fetchall, not a fetch per row
         }
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
         deletes: list[dict[str, Any]] = []
         touched: list[int] = []
         unknown: list[RosterRecord] = []
         for sourced_id, record in batch.items():
             row = stored.get(sourced_id)
-            fingerprint = record.fingerprint()
+            columns = record.columns()
+            fingerprint = record.fingerprint(columns)
             if row is None:
                 if not record.active:
                     unknown.append(record)
                     continue
-                inserts.append(
-                    {
-                        "scope_id": scope_id,
-                        "sourced_id": sourced_id,
-                        "active": True,
-                        "date_last_modified": record.modified,
-                        "fingerprint": fingerprint,
-                        "last_seen_run": run_id,
-                        "extra": record.extra or None,
-                        **record.values,
-                    }
-                )
+                inserts.append((
+                    scope_id, sourced_id, True, record.modified, fingerprint, run_id,
+                    record.extra or None, *columns,
+                ))  # fmt: skip
             elif row.last_seen_run == run_id:
                 duplicates.append(record)
             elif row.fingerprint == fingerprint or (not record.active and not row.active):
@@ -118,23 +88,14 @@ class SqlRosterStore(RosterQuestionsAndReports):
             elif not record.active:
                 deletes.append({"_id": row.id, "date_last_modified": record.modified})
             else:
-                updates.append(
-                    {
-                        "_id": row.id,
-                        "active": True,
-                        "date_last_modified": record.modified,
-                        "fingerprint": fingerprint,
-                        "extra": record.extra or None,
-                        **record.values,
-                    }
-                )
+                updates.append((
+                    record.modified, fingerprint, run_id, record.extra or None, *columns, row.id,
+                ))  # fmt: skip
         if inserts:
-            self.connection.execute(insert(table), inserts)
+            self._insert(table, all_attrs(records[0].entity), inserts)
             self._keep_statistics(records[0].entity, len(inserts))
         if updates:
-            columns: dict[str, Any] = {key: bindparam(key) for key in updates[0] if key != "_id"}
-            statement = update(table).where(table.c.id == bindparam("_id")).values(columns)
-            self.connection.execute(statement.values(last_seen_run=run_id), updates)
+            self._update(table, all_attrs(records[0].entity), updates)
         if deletes:
             self.connection.execute(
                 update(table)
@@ -148,9 +109,7 @@ class SqlRosterStore(RosterQuestionsAndReports):
                 deletes,
             )
         if touched:
-            self.connection.execute(
-                update(table).where(table.c.id.in_(touched)).values(last_seen_run=run_id)
-            )
+            self._mark_seen(table, touched, run_id)
         return UpsertCounts(
             created=len(inserts),
             updated=len(updates),
@@ -177,32 +136,32 @@ class SqlRosterStore(RosterQuestionsAndReports):
         if not sourced_ids:
             return set()
         table = ROSTER_TABLES[entity]
-        found: list[str] = list(
-            self.connection.scalars(
-                select(table.c.sourced_id).where(
-                    table.c.scope_id == scope_id, table.c.sourced_id.in_(list(sourced_ids))
-                )
-            )
-        )
-        return set(found)
+        found = self.connection.execute(
+            select(table.c.sourced_id).where(
+                table.c.scope_id == scope_id, self._among(table.c.sourced_id)
+            ),
+            {"ids": list(sourced_ids)},
+        ).all()
+        return {row[0] for row in found}
 
     def count_active(self, scope_id: str, entity: Entity) -> int:
         table = ROSTER_TABLES[entity]
         query = select(func.count()).where(table.c.scope_id == scope_id, table.c.active)
         return int(self.connection.scalar(query) or 0)
 
-    def count_absent(self, scope_id: str, entity: Entity, run_id: str) -> int:
-        table = ROSTER_TABLES[entity]
-        query = select(func.count()).where(
-            table.c.scope_id == scope_id, table.c.active, table.c.last_seen_run != run_id
-        )
+    def count_absent(
+        self, scope_id: str, entity: Entity, run_id: str, within: tuple[str, str] | None = None
+    ) -> int:
+        query = select(func.count()).where(*_absent(entity, scope_id, run_id, within))
         return int(self.connection.scalar(query) or 0)
 
-    def deactivate_absent(self, scope_id: str, entity: Entity, run_id: str) -> int:
+    def deactivate_absent(
+        self, scope_id: str, entity: Entity, run_id: str, within: tuple[str, str] | None = None
+    ) -> int:
         table = ROSTER_TABLES[entity]
         result = self.connection.execute(
             update(table)
-            .where(table.c.scope_id == scope_id, table.c.active, table.c.last_seen_run != run_id)
+            .where(*_absent(entity, scope_id, run_id, within))
             .values(active=False, fingerprint="")
         )
         return int(result.rowcount)
@@ -284,6 +243,16 @@ class SqlRosterStore(RosterQuestionsAndReports):
             self.connection.execute(
                 insert(table).values(provider=provider, entity=entity.value, value=value)
             )
+
+
+def _absent(
+    entity: Entity, scope_id: str, run_id: str, within: tuple[str, str] | None
+) -> list[Any]:
+    table = ROSTER_TABLES[entity]
+    where = [table.c.scope_id == scope_id, table.c.active, table.c.last_seen_run != run_id]
+    if within is not None:
+        where.append(table.c[within[0]] == within[1])
+    return where
 
 
 def _user(row: Any) -> RosterUser:

@@ -14,7 +14,7 @@ from lti_tool.db.models.roster import (
     roster_reports,
 )
 from lti_tool.domain.errors import ConflictError, NotFoundError
-from lti_tool.domain.roster.entities import Entity
+from lti_tool.domain.roster.entities import Entity, all_attrs
 from lti_tool.domain.roster.report import ImportReport
 from lti_tool.ports import MatchQuestion, RosterProvider, RosterUser
 
@@ -68,6 +68,56 @@ class RosterQuestionsAndReports:
         if scope_id is not None:
             query = query.where(table.c.scope_id == scope_id)
         return [_question(row) for row in self.connection.execute(query)]
+
+    def question(self, question_id: int) -> MatchQuestion:
+        table = roster_match_questions
+        row = self.connection.execute(
+            select(table).where(table.c.id == question_id, table.c.closed_at.is_(None))
+        ).first()
+        if row is None:
+            raise NotFoundError("That match question does not exist or was already answered.")
+        return _question(row)
+
+    def user(self, scope_id: str, sourced_id: str) -> RosterUser:
+        from lti_tool.db.repositories.roster import _user
+
+        users = ROSTER_TABLES[Entity.USERS]
+        row = self.connection.execute(
+            select(users).where(users.c.scope_id == scope_id, users.c.sourced_id == sourced_id)
+        ).first()
+        if row is None:
+            raise NotFoundError("That roster user does not exist.")
+        return _user(row._mapping)
+
+    def class_school(self, scope_id: str, class_sourced_id: str) -> str | None:
+        classes = ROSTER_TABLES[Entity.CLASSES]
+        school: str | None = self.connection.scalar(
+            select(classes.c.school_sourced_id).where(
+                classes.c.scope_id == scope_id,
+                classes.c.sourced_id == class_sourced_id,
+                classes.c.active,
+            )
+        )
+        return school
+
+    def class_enrollments(
+        self, scope_id: str, class_sourced_id: str
+    ) -> dict[str, tuple[str, dict[str, str | None]]]:
+        table = ROSTER_TABLES[Entity.ENROLLMENTS]
+        rows = self.connection.execute(
+            select(table)
+            .where(
+                table.c.scope_id == scope_id,
+                table.c.class_sourced_id == class_sourced_id,
+                table.c.active,
+            )
+            .order_by(table.c.sourced_id)
+        )
+        found: dict[str, tuple[str, dict[str, str | None]]] = {}
+        for row in rows:
+            values = {attr: row._mapping[attr] for attr in all_attrs(Entity.ENROLLMENTS)}
+            found.setdefault(row.user_sourced_id, (row.sourced_id, values))
+        return found
 
     def close_question(self, question_id: int, at: datetime) -> MatchQuestion:
         table = roster_match_questions

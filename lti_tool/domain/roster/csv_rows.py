@@ -114,6 +114,17 @@ def parse_datetime(raw: str) -> datetime | None:
 
 
 @dataclass
+class _Plan:
+    text: list[tuple[int, str]] = field(default_factory=list)
+    checked: list[tuple[int, FieldSpec, frozenset[str]]] = field(default_factory=list)
+    """(cell index, spec, values that are stored as they are without any check)."""
+    extra: list[tuple[int, str]] = field(default_factory=list)
+    sourced_id: int | None = None
+    status: int | None = None
+    modified: int | None = None
+
+
+@dataclass
 class FileReader:
     """Turns the rows of one CSV file into records. Create one per file with :meth:`open`."""
 
@@ -126,6 +137,7 @@ class FileReader:
     width: int = 0
     warned: set[str] = field(default_factory=set)
     required: tuple[FieldSpec, ...] = ()
+    _plan: _Plan | None = None
 
     @classmethod
     def open(
@@ -229,31 +241,29 @@ class FileReader:
                 f"The row has {len(cells)} cells but the header has "
                 f"{self.width}: a missing or extra comma, or an unquoted comma.",
             )
-        if any("\ufffd" in cell for cell in cells):
+        if "\ufffd" in "\x1f".join(cells):
             bad = next(name for i, name, _ in self.columns if "\ufffd" in cells[i])
             return error("ENCODING", "The cell is not valid UTF-8; save the file as UTF-8.", bad)
-        sourced_id, status, modified_raw = "", "", ""
-        values: dict[str, str | None] = {}
-        extra: dict[str, str] = {}
-        for index, name, spec in self.columns:
+        plan = self._plan or self._make_plan()
+        values: dict[str, str | None] = {attr: cells[i].strip() or None for i, attr in plan.text}
+        for index, spec, clean in plan.checked:
             cell = cells[index].strip()
-            if spec is not None:
-                if spec.kind is Kind.TEXT:
-                    values[spec.attr] = cell or None
-                    continue
-                value, problem = self._value(spec, cell, line)
-                if problem is not None:
-                    problems.append(problem)
-                    if problem.severity is Severity.ERROR:
-                        return None, problems
-                values[spec.attr] = value
-            elif name == "sourcedId":
-                sourced_id = cell
-            elif name == "status":
-                status = cell
-            elif name == "dateLastModified":
-                modified_raw = cell
-            elif cell:
+            if not cell or cell in clean:
+                values[spec.attr] = cell or None
+                continue
+            value, problem = self._value(spec, cell, line)
+            if problem is not None:
+                problems.append(problem)
+                if problem.severity is Severity.ERROR:
+                    return None, problems
+            values[spec.attr] = value
+        sourced_id = cells[plan.sourced_id].strip() if plan.sourced_id is not None else ""
+        status = cells[plan.status].strip() if plan.status is not None else ""
+        modified_raw = cells[plan.modified].strip() if plan.modified is not None else ""
+        extra: dict[str, str] = {}
+        for index, name in plan.extra:
+            cell = cells[index].strip()
+            if cell:
                 extra[name] = cell
         if not sourced_id:
             return error("MISSING_VALUE", "sourcedId is empty.", "sourcedId")
@@ -317,6 +327,26 @@ class FileReader:
             self.entity, sourced_id, active, modified, values, extra, line
         ), problems
 
+    def _make_plan(self) -> _Plan:
+        """Which cells are plain text, which need checks, and where the fixed columns are."""
+        plan = _Plan()
+        for index, name, spec in self.columns:
+            if spec is not None:
+                if spec.kind is Kind.TEXT:
+                    plan.text.append((index, spec.attr))
+                else:
+                    plan.checked.append((index, spec, _clean_values(spec)))
+            elif name == "sourcedId":
+                plan.sourced_id = index
+            elif name == "status":
+                plan.status = index
+            elif name == "dateLastModified":
+                plan.modified = index
+            else:
+                plan.extra.append((index, name))
+        self._plan = plan
+        return plan
+
     def _value(self, spec: FieldSpec, cell: str, line: int) -> tuple[str | None, Problem | None]:
         if not cell:
             return None, None
@@ -366,6 +396,14 @@ class FileReader:
         if spec.kind is Kind.LIST:
             return ",".join(part.strip() for part in cell.split(",") if part.strip()), None
         return cell, None
+
+
+def _clean_values(spec: FieldSpec) -> frozenset[str]:
+    if spec.kind is Kind.ENUM:
+        return frozenset(spec.choices)
+    if spec.kind is Kind.BOOL:
+        return frozenset(("true", "false"))
+    return frozenset()
 
 
 def _valid_date(text: str) -> bool:

@@ -236,11 +236,16 @@ class RosterRecord:
     """``metadata.*`` and vendor ``ext_*`` columns, kept as given."""
     line: int = 0
 
-    def fingerprint(self) -> str:
-        """A digest of everything stored, to tell an unchanged row from an updated one."""
+    def columns(self) -> list[str | None]:
+        """The values in :func:`all_attrs` order (the table's columns)."""
         values = self.values
+        return [values.get(key) for key in all_attrs(self.entity)]
+
+    def fingerprint(self, columns: list[str | None] | None = None) -> str:
+        """A digest of everything stored, to tell an unchanged row from an updated one.
+        ``columns`` is :meth:`columns` when the caller has it already."""
         parts = [self.sourced_id, "1" if self.active else "0"]
-        parts += [values.get(key) or "" for key in all_attrs(self.entity)]
+        parts += [value or "" for value in (self.columns() if columns is None else columns)]
         if self.extra:
             parts += [f"{key}={value}" for key, value in sorted(self.extra.items())]
         return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()

@@ -1,0 +1,136 @@
+"""How the roster store writes thousands of rows: without SQLAlchemy's per-row parameter
+handling. New rows go in by ``COPY`` (PostgreSQL) or one prepared ``executemany`` (SQLite);
+changed rows by a staged ``UPDATE`` (PostgreSQL) or one prepared ``executemany`` (SQLite);
+lists of sourcedIds travel as one parameter."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    update,
+)
+
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+"""One parameter for a list of sourcedIds (no per-value coercion of thousands of literals)."""
+_ID_ARRAY: BindParameter[Any] = bindparam("ids", type_=ARRAY(String()))
+"""PostgreSQL: the list as one array (``= ANY``), not thousands of placeholders to render."""
+_ROWS: BindParameter[list[int]] = bindparam("rows", expanding=True)
+_ROW_ARRAY: BindParameter[Any] = bindparam("rows", type_=ARRAY(Integer()))
+_INSERT_COLUMNS = (
+    "scope_id",
+    "sourced_id",
+    "active",
+    "date_last_modified",
+    "fingerprint",
+    "last_seen_run",
+    "extra",
+)
+
+
+class RosterWrites:
+    """Mixed into :class:`~lti_tool.db.repositories.roster.SqlRosterStore`."""
+
+    connection: Connection
+    _engine: Engine
+    _postgres: bool
+
+    def _among(self, column: Any) -> Any:
+        """``column`` is one of the ``ids`` parameter's values."""
+        return column == any_(_ID_ARRAY) if self._postgres else column.in_(_IDS)
+
+    def _insert(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """New rows, without SQLAlchemy's per-row parameter handling: ``COPY`` on PostgreSQL
+        (in this transaction), one prepared ``executemany`` elsewhere. The datetime and JSON
+        columns get the bind processing SQLAlchemy would have applied."""
+        columns = (*_INSERT_COLUMNS, *attrs)
+        if self._postgres:
+            names = ", ".join(f'"{name}"' for name in columns)
+            driver: Any = self.connection.connection.driver_connection
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    extra = row[6]
+                    copy.write_row(
+                        row if extra is None else (*row[:6], json.dumps(extra), *row[7:])
+                    )
+            return
+        marks = ", ".join("?" for _ in columns)
+        names = ", ".join(f'"{name}"' for name in columns)  # our own names, never input
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+        self.connection.exec_driver_sql(sql, self._bound(table, rows, 3, 6))
+
+    def _update(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Changed rows ``(date, fingerprint, run, extra, *attrs, id)``, without per-row
+        parameter dictionaries: one prepared ``executemany`` (SQLite) or a staged update."""
+        columns = ("date_last_modified", "fingerprint", "last_seen_run", "extra", *attrs)
+        if self._postgres:
+            self._update_staged(table, columns, rows)
+            return
+        sets = ", ".join(f'"{name}" = ?' for name in columns)  # our own names, never input
+        sql = f"UPDATE {table.name} SET active = true, {sets} WHERE id = ?"  # noqa: S608
+        self.connection.exec_driver_sql(sql, self._bound(table, rows, 0, 3))
+
+    def _update_staged(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """PostgreSQL: ``COPY`` the changed rows into a temporary table, then one joined
+        ``UPDATE``: one statement for the server instead of one per row."""
+        stage = f"stage_{table.name}"
+        names = ", ".join(f'"{name}"' for name in (*columns, "id"))  # our own names
+        self.connection.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM {table.name} WITH NO DATA"
+        )
+        driver: Any = self.connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                extra = row[3]
+                copy.write_row(row if extra is None else (*row[:3], json.dumps(extra), *row[4:]))
+        sets = ", ".join(f'"{name}" = s."{name}"' for name in columns)
+        self.connection.exec_driver_sql(
+            f"UPDATE {table.name} AS t SET active = true, {sets} FROM {stage} AS s "  # noqa: S608
+            "WHERE t.id = s.id"
+        )
+        self.connection.exec_driver_sql(f"DELETE FROM {stage}")  # noqa: S608
+
+    def _bound(
+        self, table: Table, rows: list[tuple[Any, ...]], when_at: int, extra_at: int
+    ) -> list[tuple[Any, ...]]:
+        """SQLite: the datetime and JSON cells as SQLAlchemy would bind them (text)."""
+        if self._postgres:
+            return rows
+        dialect = self._engine.dialect
+        when = table.c.date_last_modified.type.bind_processor(dialect)
+        extra = table.c.extra.type.bind_processor(dialect)
+        bound = []
+        for row in rows:
+            if row[when_at] is None and row[extra_at] is None:
+                bound.append(row)
+                continue
+            cells = list(row)
+            if when is not None and cells[when_at] is not None:
+                cells[when_at] = when(cells[when_at])
+            if extra is not None and cells[extra_at] is not None:
+                cells[extra_at] = extra(cells[extra_at])
+            bound.append(tuple(cells))
+        return bound
+
+    def _mark_seen(self, table: Table, ids: list[int], run_id: str) -> None:
+        """Unchanged rows: only ``last_seen_run`` moves, for the ids as one parameter."""
+        among = table.c.id == any_(_ROW_ARRAY) if self._postgres else table.c.id.in_(_ROWS)
+        self.connection.execute(
+            update(table).where(among).values(last_seen_run=run_id), {"rows": ids}
+        )
