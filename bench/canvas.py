@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from bench.env import describe_machine
+from bench.sections import replace_section
 from connectors.canvas.api import CanvasApi
 from connectors.canvas.client import CanvasClient, StaticToken, Throttle
 from connectors.canvas.source import CanvasCourseSource
@@ -178,12 +179,7 @@ def _p95(values: list[float]) -> float:
 
 
 def write(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in text and END in text:
-        text = text.split(START, 1)[0] + section.rstrip("\n") + text.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, START, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

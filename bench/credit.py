@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.env import Backend, describe_machine, postgres_admin_url, postgres_answers
+from bench.sections import replace_section
 from bench.seed import Ids, credential_versions, insert, migrated_container, seed_district
 from lti_tool.bootstrap import Container
 from lti_tool.domain.roles import Role
@@ -158,12 +159,7 @@ def render(
 
 
 def write(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in text and END in text:
-        text = text.split(START, 1)[0] + section.rstrip("\n") + text.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, START, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

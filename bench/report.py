@@ -8,6 +8,7 @@ from pathlib import Path
 from bench.env import Machine
 from bench.measure import Summary
 from bench.queue_page import TARGET_RATIO, QueryPlan, QueueResult
+from bench.sections import replace_section
 from bench.throughput import ThroughputResult
 
 START = "<!-- bench:start -->"
@@ -300,12 +301,4 @@ def render(results: Results) -> str:
 
 
 def write(path: Path, section: str) -> None:
-    """Replace the text between the markers, keeping what is around them."""
-    text = path.read_text(encoding="utf-8") if path.exists() else INTRO
-    if START in text and END in text:
-        before = text.split(START, 1)[0]
-        after = text.split(END, 1)[1]
-        text = before + section.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    replace_section(path, START, END, section, header=INTRO)

@@ -25,6 +25,7 @@ from sqlalchemy import insert, text
 
 from bench.env import Backend, describe_machine, postgres_admin_url, postgres_answers
 from bench.roster_generate import Size, generate, generate_delta
+from bench.sections import replace_section
 
 REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- bench:roster:start -->", "<!-- bench:roster:end -->"
@@ -259,12 +260,7 @@ def render(
 
 
 def write(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in text and END in text:
-        text = text.split(START, 1)[0] + section.rstrip("\n") + text.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, START, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

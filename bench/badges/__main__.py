@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench.badges.issuing import IssuingResult, run
 from bench.env import Backend, describe_machine, postgres_admin_url, postgres_answers
+from bench.sections import replace_section
 
 REPO = Path(__file__).resolve().parents[2]
 START = "<!-- bench-badges:start -->"
@@ -47,14 +48,7 @@ def render(results: list[IssuingResult], machine_rows: list[tuple[str, str]], qu
 
 
 def write(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, START, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from bench.env import Machine
 from bench.lti.http_launch import AppResult, HttpLaunchResult
 from bench.lti.signing import SigningCase
 from bench.lti.validation import TARGET, ValidationResult
+from bench.sections import replace_section
 
 START = "<!-- bench-lti:start -->"
 END = "<!-- bench-lti:end -->"
@@ -94,12 +95,4 @@ def render(
 
 
 def write(path: Path, section: str) -> None:
-    """Replace the text between the LTI markers, or append the section at the end."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    replace_section(path, START, END, section)
