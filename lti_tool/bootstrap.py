@@ -266,7 +266,6 @@ def build(
         AWARDED_TOPIC: credentials.consume_awarded,
         COMMENT_TOPIC: canvas_feedback.consume,
         SYNC_TOPIC: canvas.consume_sync,
-        DELIVERY_TOPIC: delivery.consume,
         SCORE_TOPIC: grades.consume_score,
         NRPS_SYNC_TOPIC: course_syncs.consume,
     }
@@ -301,7 +300,13 @@ def build(
         verification=VerificationService(uow_factory, clock, proofs, baker, settings.base_url),
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
-        worker=OutboxWorker(uow_factory, clock, consumers, retry),
+        worker=OutboxWorker(
+            uow_factory,
+            clock,
+            consumers,
+            retry,
+            batch_consumers={DELIVERY_TOPIC: delivery.consume_batch},
+        ),
         roster=roster,
         roster_sync=RosterSyncService(
             roster_stores, roster, box, OneRosterSources(roster_http), clock

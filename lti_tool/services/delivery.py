@@ -10,16 +10,17 @@ the target's last answer) and audits it. Retries, backoff and dead letters are t
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lti_tool.domain.badges import IssuedCredential
 from lti_tool.domain.delivery import (
     Delivery,
     DeliveryAction,
+    DeliveryItem,
     DeliveryStatus,
     DeliveryTarget,
-    Receipt,
     idempotency_key,
 )
 from lti_tool.domain.errors import DeliveryError, DeliveryRefused, DomainError, RetryLater
@@ -33,11 +34,11 @@ from lti_tool.ports_delivery import (
 )
 from lti_tool.services.common import record
 from lti_tool.services.decisions import Decided
+from lti_tool.services.delivery_attempts import ENTITY, Attempt
 from lti_tool.services.delivery_items import ItemSources, build_item, with_credit
+from lti_tool.services.outbox import Outcomes
 
 DELIVERY_TOPIC = "delivery.send"
-ENTITY = "delivery"
-MAX_ANSWER = 4000
 
 
 def enqueue(
@@ -149,77 +150,121 @@ class DeliveryService:
         return adapter
 
     def consume(self, event: OutboxEvent) -> None:
-        """Run one delivery. Settled deliveries are skipped, so replays change nothing."""
-        delivery_id = str(event.payload["delivery_id"])
+        """Run one delivery (a batch of one). Raises what went wrong, for the worker."""
+        error = self.consume_batch([event]).get(event.id)
+        if error is not None:
+            raise error
+
+    def consume_batch(self, events: Sequence[OutboxEvent]) -> Outcomes:
+        """Run the worker's claimed deliveries: one read transaction for the batch, the POSTs,
+        one write transaction recording every attempt and its audit entry.
+
+        Settled deliveries (a replayed or re-leased row) are skipped, so replays change nothing;
+        a second row for a delivery already in this batch is left to the first.
+        """
+        outcomes: dict[str, BaseException | None] = {}
+        attempts: list[Attempt] = []
+        jobs: list[_Job] = []
+        seen: set[str] = set()
         with self._uow() as uow:
-            delivery = uow.deliveries.get(delivery_id)
-            if delivery.status.settled:
-                return
-            target = uow.delivery_targets.get(delivery.target_id)
-            if not target.active:
-                refused = DeliveryRefused(f"The target {target.name} is disconnected.")
-                self._failed(delivery, target, event.attempts, refused, False)
-                raise refused
-            if delivery.action is DeliveryAction.REVOKE:
-                first = uow.deliveries.find(target.id, delivery.award_id, "award")
-                if first is None or not first.status.settled:
-                    raise RetryLater("The award's own delivery has not arrived yet.")
-            issued = uow.deliveries.credential_id(delivery.award_id)
-            try:
-                item = build_item(uow, self._sources, delivery, target, "")
-            except DomainError as error:
-                self._failed(delivery, target, event.attempts, error, False)
-                raise
+            targets: dict[str, DeliveryTarget] = {}
+            for event in events:
+                delivery_id = str(event.payload["delivery_id"])
+                if delivery_id in seen:
+                    outcomes[event.id] = None
+                    continue
+                seen.add(delivery_id)
+                try:
+                    job = self._prepare(uow, event, delivery_id, targets, attempts)
+                except DomainError as error:
+                    outcomes[event.id] = error
+                    continue
+                if job is None:
+                    outcomes[event.id] = None
+                else:
+                    jobs.append(job)
+        for job in jobs:
+            outcomes[job.event.id] = self._send(job, attempts)
+        if attempts:
+            with self._uow() as uow:
+                now = self._clock.now()
+                for attempt in attempts:
+                    attempt.write(uow, now)
+                uow.commit()
+        return outcomes
+
+    def _prepare(
+        self,
+        uow: UnitOfWork,
+        event: OutboxEvent,
+        delivery_id: str,
+        targets: dict[str, DeliveryTarget],
+        attempts: list[Attempt],
+    ) -> _Job | None:
+        """The delivery's item, read in the batch's transaction; ``None`` when settled."""
+        delivery = uow.deliveries.get(delivery_id)
+        if delivery.status.settled:
+            return None
+        target = targets.get(delivery.target_id)
+        if target is None:
+            target = targets[delivery.target_id] = uow.delivery_targets.get(delivery.target_id)
+        if not target.active:
+            refused = DeliveryRefused(f"The target {target.name} is disconnected.")
+            attempts.append(self._failure(delivery, target, event.attempts, refused, False))
+            raise refused
+        if delivery.action is DeliveryAction.REVOKE:
+            first = uow.deliveries.find(target.id, delivery.award_id, "award")
+            if first is None or not first.status.settled:
+                raise RetryLater("The award's own delivery has not arrived yet.")
+        issued = uow.deliveries.credential_id(delivery.award_id)
+        try:
+            item = build_item(uow, self._sources, delivery, target, "")
+        except DomainError as error:
+            attempts.append(self._failure(delivery, target, event.attempts, error, False))
+            raise
+        return _Job(event, delivery, target, item, issued)
+
+    def _send(self, job: _Job, attempts: list[Attempt]) -> BaseException | None:
+        """POST one item; the attempt to record goes to ``attempts``, the outcome is returned."""
+        delivery, target, tries = job.delivery, job.target, job.event.attempts
         try:
             link = (
-                self._links.for_credential(issued)
-                if issued is not None
+                self._links.for_credential(job.issued)
+                if job.issued is not None
                 else self._links.for_award(delivery.award_id)
             )
-            item = replace(with_credit(item, self._sources), verification_url=link)
+            item = replace(with_credit(job.item, self._sources), verification_url=link)
             receipt = self.adapter(target).deliver(item)
         except DeliveryError as error:
-            self._failed(delivery, target, event.attempts, error, error.retriable)
-            raise
+            attempts.append(self._failure(delivery, target, tries, error, error.retriable))
+            return error
         except DomainError as error:  # our own rules refused (e.g. the badge cannot be built)
-            self._failed(delivery, target, event.attempts, error, False)
-            raise
+            attempts.append(self._failure(delivery, target, tries, error, False))
+            return error
         except Exception as error:
-            self._failed(delivery, target, event.attempts, error, True)
-            raise
-        self._delivered(delivery, target, receipt)
-
-    def _delivered(self, delivery: Delivery, target: DeliveryTarget, receipt: Receipt) -> None:
-        now = self._clock.now()
+            attempts.append(self._failure(delivery, target, tries, error, True))
+            return error
         answer = receipt.answer + (" (already held by the target)" if receipt.already_there else "")
-        with self._uow() as uow:
-            current = uow.deliveries.get(delivery.id)
-            done = replace(
-                current,
-                status=DeliveryStatus.DELIVERED,
-                attempts=current.attempts + 1,
-                last_status_code=receipt.status_code,
-                last_answer=answer[:MAX_ANSWER],
-                remote_ref=receipt.remote_ref or current.remote_ref,
-                delivered_at=now,
-                updated_at=now,
+        attempts.append(
+            Attempt(
+                delivery.id,
+                DeliveryStatus.DELIVERED,
+                receipt.status_code,
+                answer,
+                f"{target.name}: {receipt.status_code} {answer}",
+                receipt.remote_ref,
             )
-            uow.deliveries.save(done)
-            note = f"{target.name}: {receipt.status_code} {answer}"[:MAX_ANSWER]
-            record(
-                uow, now, None, ENTITY, delivery.id, "attempt", current.status, "delivered", note
-            )
-            uow.commit()
+        )
+        return None
 
-    def _failed(
+    def _failure(
         self,
         delivery: Delivery,
         target: DeliveryTarget,
         outbox_attempts: int,
         error: Exception,
         retriable: bool,
-    ) -> None:
-        now = self._clock.now()
+    ) -> Attempt:
         if not retriable:
             status = DeliveryStatus.REFUSED
         elif outbox_attempts >= self._max_attempts:
@@ -228,17 +273,20 @@ class DeliveryService:
             status = DeliveryStatus.RETRYING
         code = getattr(error, "status", None)
         answer = str(error) if isinstance(error, DomainError) else f"{type(error).__name__}"
-        with self._uow() as uow:
-            current = uow.deliveries.get(delivery.id)
-            failed = replace(
-                current,
-                status=status,
-                attempts=current.attempts + 1,
-                last_status_code=code if isinstance(code, int) else None,
-                last_answer=answer[:MAX_ANSWER],
-                updated_at=now,
-            )
-            uow.deliveries.save(failed)
-            note = f"{target.name}: {answer}"[:MAX_ANSWER]
-            record(uow, now, None, ENTITY, delivery.id, "attempt", current.status, status, note)
-            uow.commit()
+        return Attempt(
+            delivery.id,
+            status,
+            code if isinstance(code, int) else None,
+            answer,
+            f"{target.name}: {answer}",
+        )
+
+
+@dataclass(frozen=True)
+class _Job:
+    event: OutboxEvent
+    delivery: Delivery
+    target: DeliveryTarget
+    item: DeliveryItem
+    issued: str | None
+    """The award's credential id, when it is already issued."""
