@@ -77,6 +77,10 @@ class CreditRepository(Protocol):
         """Current lines only, unless ``current`` is False (then superseded ones too)."""
         ...
 
+    def lines_for_awards(self, award_ids: list[str]) -> dict[str, list[StoredLine]]:
+        """Current lines of each award, in one query (the delivery worker's batch)."""
+        ...
+
     def lines_for_people(self, person_ids: list[str]) -> list[StoredLine]:
         """Current lines of these people."""
         ...

@@ -3,7 +3,7 @@ the repositories of targets and per-delivery records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
@@ -55,12 +55,14 @@ class CreditLineSource(Protocol):
     """Credit lines of an award (the credit rules' ``CreditService.lines_for_award``)."""
 
     def lines_for_award(self, award_id: str) -> list[CreditLine]: ...
+    def lines_for_awards(self, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]: ...
 
 
 class StipendSource(Protocol):
     """The stipend amount an award carries, when there is one (SIF sends it)."""
 
     def amount_for_award(self, award_id: str) -> Decimal | None: ...
+    def amounts_for_awards(self, award_ids: Sequence[str]) -> dict[str, Decimal | None]: ...
 
 
 class VerificationLinks(Protocol):

@@ -35,7 +35,7 @@ from lti_tool.ports_delivery import (
 from lti_tool.services.common import record
 from lti_tool.services.decisions import Decided
 from lti_tool.services.delivery_attempts import ENTITY, Attempt
-from lti_tool.services.delivery_items import ItemSources, build_item, with_credit
+from lti_tool.services.delivery_items import ItemSources, build_item
 from lti_tool.services.outbox import Outcomes
 
 DELIVERY_TOPIC = "delivery.send"
@@ -183,7 +183,7 @@ class DeliveryService:
                     outcomes[event.id] = None
                 else:
                     jobs.append(job)
-        for job in jobs:
+        for job in self._with_credit(jobs, outcomes, attempts):
             outcomes[job.event.id] = self._send(job, attempts)
         if attempts:
             with self._uow() as uow:
@@ -224,6 +224,36 @@ class DeliveryService:
             raise
         return _Job(event, delivery, target, item, issued)
 
+    def _with_credit(
+        self, jobs: list[_Job], outcomes: dict[str, BaseException | None], attempts: list[Attempt]
+    ) -> list[_Job]:
+        """The jobs' items with their credit lines and stipends, read once for the batch."""
+        if not jobs:
+            return []
+        award_ids = [job.delivery.award_id for job in jobs]
+        try:
+            lines = self._sources.credit.lines_for_awards(award_ids)
+            stipends = self._sources.stipends.amounts_for_awards(award_ids)
+        except Exception as error:  # nothing was sent; every job records the failed attempt
+            retriable = not isinstance(error, DomainError) or getattr(error, "retriable", False)
+            for job in jobs:
+                attempts.append(
+                    self._failure(job.delivery, job.target, job.event.attempts, error, retriable)
+                )
+                outcomes[job.event.id] = error
+            return []
+        return [
+            replace(
+                job,
+                item=replace(
+                    job.item,
+                    lines=tuple(lines.get(job.delivery.award_id, ())),
+                    stipend=stipends.get(job.delivery.award_id),
+                ),
+            )
+            for job in jobs
+        ]
+
     def _send(self, job: _Job, attempts: list[Attempt]) -> BaseException | None:
         """POST one item; the attempt to record goes to ``attempts``, the outcome is returned."""
         delivery, target, tries = job.delivery, job.target, job.event.attempts
@@ -233,8 +263,7 @@ class DeliveryService:
                 if job.issued is not None
                 else self._links.for_award(delivery.award_id)
             )
-            item = replace(with_credit(job.item, self._sources), verification_url=link)
-            receipt = self.adapter(target).deliver(item)
+            receipt = self.adapter(target).deliver(replace(job.item, verification_url=link))
         except DeliveryError as error:
             attempts.append(self._failure(delivery, target, tries, error, error.retriable))
             return error
@@ -244,17 +273,7 @@ class DeliveryService:
         except Exception as error:
             attempts.append(self._failure(delivery, target, tries, error, True))
             return error
-        answer = receipt.answer + (" (already held by the target)" if receipt.already_there else "")
-        attempts.append(
-            Attempt(
-                delivery.id,
-                DeliveryStatus.DELIVERED,
-                receipt.status_code,
-                answer,
-                f"{target.name}: {receipt.status_code} {answer}",
-                receipt.remote_ref,
-            )
-        )
+        attempts.append(Attempt.delivered(delivery.id, target.name, receipt))
         return None
 
     def _failure(
@@ -271,15 +290,7 @@ class DeliveryService:
             status = DeliveryStatus.DEAD
         else:
             status = DeliveryStatus.RETRYING
-        code = getattr(error, "status", None)
-        answer = str(error) if isinstance(error, DomainError) else f"{type(error).__name__}"
-        return Attempt(
-            delivery.id,
-            status,
-            code if isinstance(code, int) else None,
-            answer,
-            f"{target.name}: {answer}",
-        )
+        return Attempt.failed(delivery.id, target.name, status, error)
 
 
 @dataclass(frozen=True)

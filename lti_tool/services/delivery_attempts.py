@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from lti_tool.domain.delivery import DeliveryStatus
+from lti_tool.domain.delivery import DeliveryStatus, Receipt
+from lti_tool.domain.errors import DomainError
 from lti_tool.ports import UnitOfWork
 from lti_tool.services.common import record
 
@@ -26,6 +27,33 @@ class Attempt:
     answer: str
     note: str
     remote_ref: str | None = None
+
+    @classmethod
+    def delivered(cls, delivery_id: str, target_name: str, receipt: Receipt) -> Attempt:
+        answer = receipt.answer + (" (already held by the target)" if receipt.already_there else "")
+        note = f"{target_name}: {receipt.status_code} {answer}"
+        return cls(
+            delivery_id,
+            DeliveryStatus.DELIVERED,
+            receipt.status_code,
+            answer,
+            note,
+            receipt.remote_ref,
+        )
+
+    @classmethod
+    def failed(
+        cls, delivery_id: str, target_name: str, status: DeliveryStatus, error: Exception
+    ) -> Attempt:
+        code = getattr(error, "status", None)
+        answer = str(error) if isinstance(error, DomainError) else f"{type(error).__name__}"
+        return cls(
+            delivery_id,
+            status,
+            code if isinstance(code, int) else None,
+            answer,
+            f"{target_name}: {answer}",
+        )
 
     def write(self, uow: UnitOfWork, now: datetime) -> None:
         current = uow.deliveries.get(self.delivery_id)

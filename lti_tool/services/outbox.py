@@ -178,14 +178,14 @@ class OutboxWorker:
         return self._settle([(event, outcomes.get(event.id, missing)) for event in events])
 
     def _settle(self, outcomes: list[tuple[OutboxEvent, BaseException | None]]) -> DrainReport:
-        report = DrainReport()
+        """Record every row's own outcome, all in one transaction."""
         now = self._clock.now()
+        done = [event.id for event, error in outcomes if error is None]
+        report = DrainReport(delivered=len(done))
         with self._uow() as uow:
+            uow.outbox.mark_delivered_many(done, now)
             for event, error in outcomes:
-                if error is None:
-                    uow.outbox.mark_delivered(event.id, now)
-                    report = report + DrainReport(delivered=1)
-                else:
+                if error is not None:
                     report = report + self._failed(uow, now, event, classify(error, event))
             uow.commit()
         return report

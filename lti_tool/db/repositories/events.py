@@ -250,6 +250,15 @@ class SqlOutboxRepository:
         row.delivered_at = now
         row.last_error = None
 
+    def mark_delivered_many(self, event_ids: Sequence[str], now: datetime) -> None:
+        if event_ids:
+            self._session.execute(
+                update(OutboxEventRow)
+                .where(OutboxEventRow.id.in_(list(event_ids)))
+                .values(delivered_at=now, last_error=None),
+                execution_options={"synchronize_session": False},
+            )
+
     def retry_at(self, event_id: str, when: datetime, error: str) -> None:
         row = self._row(event_id)
         row.available_at = when
