@@ -106,6 +106,11 @@ class DeliveryRepository(Protocol):
         """Raises NotFoundError."""
         ...
 
+    def get_many(self, delivery_ids: Sequence[str]) -> dict[str, Delivery]:
+        """The deliveries that exist, in one query; a later ``get`` or ``save`` of one of them
+        in the same unit of work needs no query of its own (a worker's batch)."""
+        ...
+
     def find(self, target_id: str, award_id: str, action: str) -> Delivery | None: ...
     def for_award(self, award_id: str) -> list[Delivery]: ...
     def for_target(
@@ -121,6 +126,10 @@ class DeliveryRepository(Protocol):
 
     def credential_id(self, award_id: str) -> str | None:
         """The id of the award's issued Open Badge, if it is issued yet."""
+        ...
+
+    def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:
+        """:meth:`credential_id` of several awards in one query (issued ones only)."""
         ...
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:

@@ -168,6 +168,8 @@ class DeliveryService:
         seen: set[str] = set()
         with self._uow() as uow:
             targets: dict[str, DeliveryTarget] = {}
+            found = uow.deliveries.get_many([str(e.payload["delivery_id"]) for e in events])
+            issued = uow.deliveries.credential_ids([d.award_id for d in found.values()])
             for event in events:
                 delivery_id = str(event.payload["delivery_id"])
                 if delivery_id in seen:
@@ -175,7 +177,7 @@ class DeliveryService:
                     continue
                 seen.add(delivery_id)
                 try:
-                    job = self._prepare(uow, event, delivery_id, targets, attempts)
+                    job = self._prepare(uow, event, delivery_id, targets, issued, attempts)
                 except DomainError as error:
                     outcomes[event.id] = error
                     continue
@@ -188,6 +190,7 @@ class DeliveryService:
         if attempts:
             with self._uow() as uow:
                 now = self._clock.now()
+                uow.deliveries.get_many([attempt.delivery_id for attempt in attempts])
                 for attempt in attempts:
                     attempt.write(uow, now)
                 uow.commit()
@@ -199,6 +202,7 @@ class DeliveryService:
         event: OutboxEvent,
         delivery_id: str,
         targets: dict[str, DeliveryTarget],
+        issued: dict[str, str],
         attempts: list[Attempt],
     ) -> _Job | None:
         """The delivery's item, read in the batch's transaction; ``None`` when settled."""
@@ -216,13 +220,12 @@ class DeliveryService:
             first = uow.deliveries.find(target.id, delivery.award_id, "award")
             if first is None or not first.status.settled:
                 raise RetryLater("The award's own delivery has not arrived yet.")
-        issued = uow.deliveries.credential_id(delivery.award_id)
         try:
             item = build_item(uow, self._sources, delivery, target, "")
         except DomainError as error:
             attempts.append(self._failure(delivery, target, event.attempts, error, False))
             raise
-        return _Job(event, delivery, target, item, issued)
+        return _Job(event, delivery, target, item, issued.get(delivery.award_id))
 
     def _with_credit(
         self, jobs: list[_Job], outcomes: dict[str, BaseException | None], attempts: list[Attempt]

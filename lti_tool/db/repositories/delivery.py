@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -117,6 +118,12 @@ class SqlDeliveryRepository:
             raise NotFoundError("That delivery does not exist.")
         return _delivery(row)
 
+    def get_many(self, delivery_ids: Sequence[str]) -> dict[str, Delivery]:
+        if not delivery_ids:
+            return {}
+        rows = self._session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(delivery_ids)))
+        return {row.id: _delivery(row) for row in rows}
+
     def find(self, target_id: str, award_id: str, action: str) -> Delivery | None:
         row = self._session.scalar(
             select(DeliveryRow).where(
@@ -170,6 +177,16 @@ class SqlDeliveryRepository:
         return self._session.scalar(
             select(IssuedCredentialRow.id).where(IssuedCredentialRow.award_id == award_id)
         )
+
+    def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:
+        if not award_ids:
+            return {}
+        rows = self._session.execute(
+            select(IssuedCredentialRow.award_id, IssuedCredentialRow.id).where(
+                IssuedCredentialRow.award_id.in_(award_ids)
+            )
+        )
+        return {str(award_id): str(credential_id) for award_id, credential_id in rows}
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:
         if not award_ids:

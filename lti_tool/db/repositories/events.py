@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -231,9 +232,8 @@ class SqlOutboxRepository:
                 )
                 .execution_options(synchronize_session=False)
             )
-            if getattr(result, "rowcount", 0) == 1:
-                self._session.expire(row)
-                claimed.append(_event(row))
+            if getattr(result, "rowcount", 0) == 1:  # what was read, with the claim's attempt
+                claimed.append(replace(_event(row), attempts=row.attempts + 1))
         return claimed
 
     def _row(self, event_id: str) -> OutboxEventRow:
