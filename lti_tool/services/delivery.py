@@ -34,7 +34,7 @@ from lti_tool.ports_delivery import (
 )
 from lti_tool.services.common import record
 from lti_tool.services.decisions import Decided
-from lti_tool.services.delivery_attempts import ENTITY, Attempt
+from lti_tool.services.delivery_attempts import ENTITY, Attempt, write_attempts
 from lti_tool.services.delivery_items import ItemSources, build_item
 from lti_tool.services.outbox import Outcomes
 
@@ -190,9 +190,7 @@ class DeliveryService:
         if attempts:
             with self._uow() as uow:
                 now = self._clock.now()
-                uow.deliveries.get_many([attempt.delivery_id for attempt in attempts])
-                for attempt in attempts:
-                    attempt.write(uow, now)
+                write_attempts(uow, attempts, now)
                 uow.commit()
         return outcomes
 

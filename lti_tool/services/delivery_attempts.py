@@ -5,11 +5,12 @@ The consumer gathers a batch's attempts while it sends and writes them in one tr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lti_tool.domain.delivery import DeliveryStatus, Receipt
-from lti_tool.domain.errors import DomainError
+from lti_tool.domain.errors import DomainError, NotFoundError
 from lti_tool.ports import UnitOfWork
 from lti_tool.services.common import record
 
@@ -55,18 +56,25 @@ class Attempt:
             f"{target_name}: {answer}",
         )
 
-    def write(self, uow: UnitOfWork, now: datetime) -> None:
-        current = uow.deliveries.get(self.delivery_id)
-        delivered = self.status is DeliveryStatus.DELIVERED
-        uow.deliveries.save(
+
+def write_attempts(uow: UnitOfWork, attempts: Sequence[Attempt], now: datetime) -> None:
+    """Each attempt's delivery state and audit entry, written together (in ``uow``)."""
+    current = uow.deliveries.get_many([attempt.delivery_id for attempt in attempts])
+    updated = []
+    for attempt in attempts:
+        before = current.get(attempt.delivery_id)
+        if before is None:
+            raise NotFoundError("That delivery does not exist.")
+        delivered = attempt.status is DeliveryStatus.DELIVERED
+        updated.append(
             replace(
-                current,
-                status=self.status,
-                attempts=current.attempts + 1,
-                last_status_code=self.status_code,
-                last_answer=self.answer[:MAX_ANSWER],
-                remote_ref=self.remote_ref or current.remote_ref,
-                delivered_at=now if delivered else current.delivered_at,
+                before,
+                status=attempt.status,
+                attempts=before.attempts + 1,
+                last_status_code=attempt.status_code,
+                last_answer=attempt.answer[:MAX_ANSWER],
+                remote_ref=attempt.remote_ref or before.remote_ref,
+                delivered_at=now if delivered else before.delivered_at,
                 updated_at=now,
             )
         )
@@ -75,9 +83,10 @@ class Attempt:
             now,
             None,
             ENTITY,
-            self.delivery_id,
+            attempt.delivery_id,
             "attempt",
-            current.status,
-            self.status,
-            self.note[:MAX_ANSWER],
+            before.status,
+            attempt.status,
+            attempt.note[:MAX_ANSWER],
         )
+    uow.deliveries.save_many(updated)

@@ -99,6 +99,8 @@ class SqlDeliveryTargetRepository:
 class SqlDeliveryRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._held: dict[str, DeliveryRow] = {}
+        """Rows of a batch, held so the session's (weak) identity map keeps them for ``get``."""
 
     def add(self, delivery: Delivery) -> None:
         row = DeliveryRow(id=delivery.id)
@@ -122,7 +124,15 @@ class SqlDeliveryRepository:
         if not delivery_ids:
             return {}
         rows = self._session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(delivery_ids)))
-        return {row.id: _delivery(row) for row in rows}
+        self._held.update({row.id: row for row in rows})
+        return {key: _delivery(self._held[key]) for key in delivery_ids if key in self._held}
+
+    def save_many(self, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            row = self._session.get(DeliveryRow, delivery.id)
+            assert row is not None
+            _fill_delivery(row, delivery)
+        self._session.flush()
 
     def find(self, target_id: str, award_id: str, action: str) -> Delivery | None:
         row = self._session.scalar(
