@@ -4,12 +4,23 @@ the repositories of targets and per-delivery records."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.delivery import Delivery, DeliveryItem, DeliveryTarget, Receipt
+from lti_tool.domain.model import Award, ExternalIdentity, Person
+
+
+@dataclass(frozen=True)
+class AwardHolder:
+    """An award with its educator and the educator's external ids (what an item names)."""
+
+    award: Award
+    person: Person
+    identities: tuple[ExternalIdentity, ...]
 
 
 class DeliveryAdapter(Protocol):
@@ -130,6 +141,10 @@ class DeliveryRepository(Protocol):
 
     def credential_id(self, award_id: str) -> str | None:
         """The id of the award's issued Open Badge, if it is issued yet."""
+        ...
+
+    def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
+        """Each existing award with its educator and ids, in two queries (a worker's batch)."""
         ...
 
     def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:

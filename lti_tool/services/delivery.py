@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from lti_tool.domain.badges import IssuedCredential
 from lti_tool.domain.delivery import (
     Delivery,
     DeliveryAction,
-    DeliveryItem,
     DeliveryStatus,
     DeliveryTarget,
     idempotency_key,
@@ -34,7 +33,7 @@ from lti_tool.ports_delivery import (
 )
 from lti_tool.services.common import record
 from lti_tool.services.decisions import Decided
-from lti_tool.services.delivery_attempts import ENTITY, Attempt, write_attempts
+from lti_tool.services.delivery_attempts import ENTITY, Attempt, BatchReads, Job, write_attempts
 from lti_tool.services.delivery_items import ItemSources, build_item
 from lti_tool.services.outbox import Outcomes
 
@@ -164,12 +163,14 @@ class DeliveryService:
         """
         outcomes: dict[str, BaseException | None] = {}
         attempts: list[Attempt] = []
-        jobs: list[_Job] = []
+        jobs: list[Job] = []
         seen: set[str] = set()
         with self._uow() as uow:
-            targets: dict[str, DeliveryTarget] = {}
             found = uow.deliveries.get_many([str(e.payload["delivery_id"]) for e in events])
-            issued = uow.deliveries.credential_ids([d.award_id for d in found.values()])
+            award_ids = [delivery.award_id for delivery in found.values()]
+            reads = BatchReads(
+                {}, uow.deliveries.credential_ids(award_ids), uow.deliveries.holders(award_ids)
+            )
             for event in events:
                 delivery_id = str(event.payload["delivery_id"])
                 if delivery_id in seen:
@@ -177,7 +178,7 @@ class DeliveryService:
                     continue
                 seen.add(delivery_id)
                 try:
-                    job = self._prepare(uow, event, delivery_id, targets, issued, attempts)
+                    job = self._prepare(uow, event, delivery_id, reads, attempts)
                 except DomainError as error:
                     outcomes[event.id] = error
                     continue
@@ -199,17 +200,17 @@ class DeliveryService:
         uow: UnitOfWork,
         event: OutboxEvent,
         delivery_id: str,
-        targets: dict[str, DeliveryTarget],
-        issued: dict[str, str],
+        reads: BatchReads,
         attempts: list[Attempt],
-    ) -> _Job | None:
+    ) -> Job | None:
         """The delivery's item, read in the batch's transaction; ``None`` when settled."""
         delivery = uow.deliveries.get(delivery_id)
         if delivery.status.settled:
             return None
-        target = targets.get(delivery.target_id)
+        target = reads.targets.get(delivery.target_id)
         if target is None:
-            target = targets[delivery.target_id] = uow.delivery_targets.get(delivery.target_id)
+            target = uow.delivery_targets.get(delivery.target_id)
+            reads.targets[target.id] = target
         if not target.active:
             refused = DeliveryRefused(f"The target {target.name} is disconnected.")
             attempts.append(self._failure(delivery, target, event.attempts, refused, False))
@@ -219,15 +220,16 @@ class DeliveryService:
             if first is None or not first.status.settled:
                 raise RetryLater("The award's own delivery has not arrived yet.")
         try:
-            item = build_item(uow, self._sources, delivery, target, "")
+            holder = reads.holders.get(delivery.award_id)
+            item = build_item(uow, self._sources, delivery, target, "", holder)
         except DomainError as error:
             attempts.append(self._failure(delivery, target, event.attempts, error, False))
             raise
-        return _Job(event, delivery, target, item, issued.get(delivery.award_id))
+        return Job(event, delivery, target, item, reads.issued.get(delivery.award_id))
 
     def _with_credit(
-        self, jobs: list[_Job], outcomes: dict[str, BaseException | None], attempts: list[Attempt]
-    ) -> list[_Job]:
+        self, jobs: list[Job], outcomes: dict[str, BaseException | None], attempts: list[Attempt]
+    ) -> list[Job]:
         """The jobs' items with their credit lines and stipends, read once for the batch."""
         if not jobs:
             return []
@@ -255,7 +257,7 @@ class DeliveryService:
             for job in jobs
         ]
 
-    def _send(self, job: _Job, attempts: list[Attempt]) -> BaseException | None:
+    def _send(self, job: Job, attempts: list[Attempt]) -> BaseException | None:
         """POST one item; the attempt to record goes to ``attempts``, the outcome is returned."""
         delivery, target, tries = job.delivery, job.target, job.event.attempts
         try:
@@ -292,13 +294,3 @@ class DeliveryService:
         else:
             status = DeliveryStatus.RETRYING
         return Attempt.failed(delivery.id, target.name, status, error)
-
-
-@dataclass(frozen=True)
-class _Job:
-    event: OutboxEvent
-    delivery: Delivery
-    target: DeliveryTarget
-    item: DeliveryItem
-    issued: str | None
-    """The award's credential id, when it is already issued."""

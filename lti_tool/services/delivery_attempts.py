@@ -1,4 +1,5 @@
-"""What one delivery attempt leaves behind: the delivery's new state and its audit entry.
+"""A delivery batch: what its read transaction fetched, the work it holds, and what each
+attempt leaves behind (the delivery's new state and its audit entry).
 
 The consumer gathers a batch's attempts while it sends and writes them in one transaction.
 """
@@ -9,13 +10,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from lti_tool.domain.delivery import DeliveryStatus, Receipt
+from lti_tool.domain.delivery import Delivery, DeliveryItem, DeliveryStatus, DeliveryTarget, Receipt
 from lti_tool.domain.errors import DomainError, NotFoundError
+from lti_tool.domain.model import OutboxEvent
 from lti_tool.ports import UnitOfWork
+from lti_tool.ports_delivery import AwardHolder
 from lti_tool.services.common import record
 
 ENTITY = "delivery"
 MAX_ANSWER = 4000
+
+
+@dataclass(frozen=True)
+class BatchReads:
+    """What the batch's read transaction fetched once for every delivery in it."""
+
+    targets: dict[str, DeliveryTarget]
+    issued: dict[str, str]
+    holders: dict[str, AwardHolder]
+
+
+@dataclass(frozen=True)
+class Job:
+    event: OutboxEvent
+    delivery: Delivery
+    target: DeliveryTarget
+    item: DeliveryItem
+    issued: str | None
+    """The award's credential id, when it is already issued."""
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,21 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lti_tool.db.models import AwardRow, DeliveryRow, DeliveryTargetRow, IssuedCredentialRow
+from lti_tool.db.models import (
+    AwardRow,
+    DeliveryRow,
+    DeliveryTargetRow,
+    ExternalIdentityRow,
+    IssuedCredentialRow,
+    PersonRow,
+)
+from lti_tool.db.repositories.events import _award as award_from_row
+from lti_tool.db.repositories.people import _person as person_from_row
 from lti_tool.domain.delivery import Delivery, DeliveryAction, DeliveryStatus, DeliveryTarget
 from lti_tool.domain.errors import NotFoundError
+from lti_tool.domain.model import ExternalIdentity
+from lti_tool.domain.roles import IdentityKind
+from lti_tool.ports_delivery import AwardHolder
 
 
 def _target(row: DeliveryTargetRow) -> DeliveryTarget:
@@ -197,6 +209,29 @@ class SqlDeliveryRepository:
             )
         )
         return {str(award_id): str(credential_id) for award_id, credential_id in rows}
+
+    def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
+        if not award_ids:
+            return {}
+        pairs = self._session.execute(
+            select(AwardRow, PersonRow)
+            .join(PersonRow, PersonRow.id == AwardRow.person_id)
+            .where(AwardRow.id.in_(award_ids))
+        ).all()
+        identities: dict[str, list[ExternalIdentity]] = {}
+        person_ids = {person.id for _, person in pairs}
+        for row in self._session.scalars(
+            select(ExternalIdentityRow).where(ExternalIdentityRow.person_id.in_(person_ids))
+        ):
+            identities.setdefault(row.person_id, []).append(
+                ExternalIdentity(row.person_id, IdentityKind(row.kind), row.namespace, row.value)
+            )
+        return {
+            award.id: AwardHolder(
+                award_from_row(award), person_from_row(person), tuple(identities.get(person.id, ()))
+            )
+            for award, person in pairs
+        }
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:
         if not award_ids:
