@@ -214,27 +214,30 @@ class SqlOutboxRepository:
         )
         if self._session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        claimed = []
-        for row in list(self._session.scalars(query)):
-            # A conditional update: on SQLite (no row locks) a second worker that read the same
-            # row finds it already leased and leaves it.
-            result = self._session.execute(
-                update(OutboxEventRow)
-                .where(
-                    OutboxEventRow.id == row.id,
-                    OutboxEventRow.available_at == row.available_at,
-                    OutboxEventRow.delivered_at.is_(None),
-                )
-                .values(
-                    available_at=lease_until,
-                    attempts=OutboxEventRow.attempts + 1,
-                    claimed_by=worker,
-                )
-                .execution_options(synchronize_session=False)
+        rows = list(self._session.scalars(query))
+        if not rows:
+            return []
+        # One conditional update for the batch: on SQLite (no row locks) a second worker that
+        # read the same rows finds them already leased (``available_at`` past ``now``) and
+        # leaves them; RETURNING says which rows this claim took.
+        taken = self._session.execute(
+            update(OutboxEventRow)
+            .where(
+                OutboxEventRow.id.in_([row.id for row in rows]),
+                OutboxEventRow.available_at <= now,
+                OutboxEventRow.delivered_at.is_(None),
+                OutboxEventRow.dead_at.is_(None),
             )
-            if getattr(result, "rowcount", 0) == 1:  # what was read, with the claim's attempt
-                claimed.append(replace(_event(row), attempts=row.attempts + 1))
-        return claimed
+            .values(
+                available_at=lease_until, attempts=OutboxEventRow.attempts + 1, claimed_by=worker
+            )
+            .returning(OutboxEventRow.id, OutboxEventRow.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        attempts = {str(event_id): int(count) for event_id, count in taken}
+        return [
+            replace(_event(row), attempts=attempts[row.id]) for row in rows if row.id in attempts
+        ]
 
     def _row(self, event_id: str) -> OutboxEventRow:
         row = self._session.get(OutboxEventRow, event_id)
