@@ -185,8 +185,9 @@ class StipendService:
         """:meth:`amount_for_award` of each award, in one transaction (a delivery batch)."""
         amounts: dict[str, Decimal | None] = {}
         with self._uow() as uow:
+            found = uow.stipends.for_awards(list(award_ids))
             for award_id in award_ids:
-                stipend = uow.stipends.for_award(award_id)
+                stipend = found.get(award_id)
                 if stipend is None:
                     amounts[award_id] = None
                     continue
