@@ -3,10 +3,6 @@ every attempt is audited, and a worker killed mid-batch loses and duplicates not
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,8 +14,8 @@ from sqlalchemy.orm import Session
 from lti_tool.db.models import AuditEntryRow, OutboxEventRow
 from lti_tool.domain.delivery import DeliveryStatus
 from lti_tool.services.delivery import DELIVERY_TOPIC
-from tests.delivery.conftest import District
-from tests.delivery.test_exactly_once import SECRET, _expire_leases
+from tests.delivery.conftest import District, kill_worker_at_first_post
+from tests.delivery.test_exactly_once import _expire_leases
 from tests.fakes.webhook_receiver import WebhookReceiver
 
 
@@ -99,28 +95,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
             None, "webhook", "hook", {"url": receiver.base_url}, {"secret": "k"}
         )
         assert container.delivery_admin.backfill(None, "hook") == 3
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": SECRET,
-            "CREDBRIDGE_INSTANCE_PATH": str(tmp_path / "instance"),
-            "CREDBRIDGE_DEMO": "1",
-        }
-        credbridge = str(Path(sys.executable).with_name("credbridge"))
-        worker = subprocess.Popen(
-            [credbridge, "worker", "--interval", "0.2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while receiver.arrived == 0 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert receiver.arrived == 1, "the worker never reached the target"
-        finally:
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(timeout=10)
+        kill_worker_at_first_post(receiver, database_url, tmp_path)
         rows = _outbox_rows(container.engine)
         assert len(rows) == 3 and all(row.claimed_by for row in rows.values())  # one batch
         deliveries = [

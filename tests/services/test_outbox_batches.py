@@ -9,25 +9,18 @@ from datetime import timedelta
 import pytest
 
 from lti_tool.domain.errors import DeliveryRefused, RetryLater
-from lti_tool.domain.model import OutboxEvent, new_id
+from lti_tool.domain.model import OutboxEvent
 from lti_tool.services.outbox import DrainReport, OutboxWorker, Outcomes, RetryPolicy
 from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
+from tests.services.test_outbox_worker import add_event as add_single
+from tests.services.test_outbox_worker import stored
 
 TOPIC = "delivery.send"
 OTHER = "credential.awarded"
 
 
 def add_event(uow_factory: InMemoryUnitOfWorkFactory, clock: FakeClock, key: str) -> str:
-    event = OutboxEvent(new_id(), TOPIC, key, {"n": key}, clock.now())
-    with uow_factory() as uow:
-        uow.outbox.add(event)
-        uow.commit()
-    return event.id
-
-
-def stored(uow_factory: InMemoryUnitOfWorkFactory, event_id: str) -> OutboxEvent:
-    with uow_factory() as uow:
-        return uow.outbox.get(event_id)
+    return add_single(uow_factory, clock, key, TOPIC)
 
 
 class Recorder:
@@ -124,9 +117,7 @@ def test_single_and_batch_consumers_share_a_worker(
 ) -> None:
     uow_factory, clock = parts
     add_event(uow_factory, clock, "batched")
-    with uow_factory() as uow:
-        uow.outbox.add(OutboxEvent(new_id(), OTHER, "single", {"n": "single"}, clock.now()))
-        uow.commit()
+    add_single(uow_factory, clock, "single", OTHER)
     singles: list[str] = []
     consumer = Recorder()
     worker = OutboxWorker(
