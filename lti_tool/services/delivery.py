@@ -2,9 +2,11 @@
 
 An award (or revocation) adds one :class:`Delivery` record and one ``delivery.send`` outbox row
 per active target, inside the decision's (or revocation's) transaction. The outbox worker runs
-:meth:`DeliveryService.consume`: it skips deliveries already settled (a replayed or re-leased
-row), sends with the delivery's idempotency key, and records every attempt (status, attempts,
-the target's last answer) and audits it. Retries, backoff and dead letters are the worker's.
+:meth:`DeliveryService.consume_batch` on its claimed batch (a batch consumer: one read and one
+write transaction per batch, not per delivery): it skips deliveries already settled (a replayed
+or re-leased row), sends with the delivery's idempotency key, and records every attempt (status,
+attempts, the target's last answer) and audits it, each delivery with its own outcome. Retries,
+backoff and dead letters are the worker's.
 """
 
 from __future__ import annotations
@@ -147,12 +149,6 @@ class DeliveryService:
         adapter = self._adapters(target.kind, target.config, open_secrets(self._sealer, target))
         self._cache[target.id] = (target.updated_at, adapter)
         return adapter
-
-    def consume(self, event: OutboxEvent) -> None:
-        """Run one delivery (a batch of one). Raises what went wrong, for the worker."""
-        error = self.consume_batch([event]).get(event.id)
-        if error is not None:
-            raise error
 
     def consume_batch(self, events: Sequence[OutboxEvent]) -> Outcomes:
         """Run the worker's claimed deliveries: one read transaction for the batch, the POSTs,
