@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 
@@ -36,6 +37,39 @@ class FirstAttemptFact:
     outcome: str
 
 
+@dataclass(frozen=True)
+class CreditFact:
+    """One current (not superseded) credit line: its amount in the native unit and in hours."""
+
+    jurisdiction: str
+    unit: str
+    amount: Decimal
+    clock_hours: Decimal
+
+
+@dataclass(frozen=True)
+class StipendFact:
+    """One stipend with the state of its latest ledger entry."""
+
+    state: str
+    funding_source: str
+    currency: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class DeliveryFact:
+    """Deliveries to one target in one status: how many, and when the oldest was written.
+
+    A target without deliveries has one fact with ``status`` None and ``count`` 0."""
+
+    target: str
+    active: bool
+    status: str | None
+    count: int
+    oldest: datetime | None
+
+
 class DashboardQueries(Protocol):
     """Reads for the dashboards. Every method reads committed data only."""
 
@@ -49,4 +83,16 @@ class DashboardQueries(Protocol):
 
     def first_attempts(self, since: datetime) -> list[FirstAttemptFact]:
         """Decisions on attempt 1 made at or after ``since``."""
+        ...
+
+    def credit_granted(self, since: date) -> list[CreditFact]:
+        """Current credit lines earned on or after ``since``."""
+        ...
+
+    def stipends(self, since: datetime) -> list[StipendFact]:
+        """Stipends requested at or after ``since``, each in its latest state."""
+        ...
+
+    def deliveries(self) -> list[DeliveryFact]:
+        """Every delivery target with its deliveries counted per status."""
         ...

@@ -66,7 +66,7 @@ def describe(chart: ChartData) -> str:
     if chart.empty:
         return f"{chart.description} No data yet."
     parts = []
-    for series in chart.series:
+    for series in (*chart.series, *chart.table_only):
         unit = "%" if chart.percent else ""
         values = ", ".join(
             f"{category}: {_plain(value)}{unit}"

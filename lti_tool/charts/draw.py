@@ -64,8 +64,8 @@ def draw_svg(chart: ChartData) -> str:
         if not chart.percent:  # counts and whole days: no 0.2 ticks
             value_axis = axes.xaxis if chart.kind is ChartKind.HORIZONTAL_BAR else axes.yaxis
             value_axis.set_major_locator(MaxNLocator(integer=True))
-        if len(chart.series) > 1 or chart.thresholds:
-            axes.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.12), ncols=2)
+        if len(chart.series) > 1 or chart.thresholds:  # under the axis label, never over it
+            figure.legend(frameon=False, loc="outside lower left", ncols=2)
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
         return out.getvalue()

@@ -53,6 +53,8 @@ class ChartData:
     """Values are percentages (0 to 100)."""
     empty_note: str = "No data yet: this chart fills in as educators submit and are awarded."
     """What the page says instead of an empty chart."""
+    table_only: tuple[Series, ...] = field(default=())
+    """Columns of the table and CSV that are not drawn (counts beside amounts)."""
 
     @property
     def empty(self) -> bool:
@@ -60,13 +62,14 @@ class ChartData:
 
     def rows(self) -> list[tuple[str, ...]]:
         """The table: a header row, then one row per category with a cell per series."""
-        header = (self.category_label, *(s.name for s in self.series))
+        columns = (*self.series, *self.table_only)
+        header = (self.category_label, *(s.name for s in columns))
         body = [
-            (category, *(_number(s.values[i]) for s in self.series))
+            (category, *(_number(s.values[i]) for s in columns))
             for i, category in enumerate(self.categories)
         ]
         return [header, *body]
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0")

@@ -19,6 +19,12 @@ from lti_tool.domain.series import ChartData, ChartKind, Series, Threshold
 from lti_tool.ports import Clock
 from lti_tool.ports_dashboards import DashboardQueries
 from lti_tool.services.common import Actor, ReviewPolicy
+from lti_tool.services.credit_charts import (
+    credit_granted_chart,
+    stipends_by_source_chart,
+    stipends_by_state_chart,
+)
+from lti_tool.services.delivery_charts import delivery_health_chart
 
 MONTHS = 12
 NO_SCHOOL = "No school recorded"
@@ -52,7 +58,10 @@ class DashboardService:
 
     def chart_keys(self) -> tuple[str, ...]:
         """The charts this service draws, by key (for CSV downloads)."""
-        return ("earned-per-month", "earned-per-school", "review-queue-age", "first-attempt")
+        return (
+            "earned-per-month", "earned-per-school", "review-queue-age", "first-attempt",
+            "credit-granted", "stipends-by-state", "stipends-by-source", "delivery-health",
+        )  # fmt: skip
 
     def chart(self, actor: Actor, key: str) -> ChartData:
         """One chart by key. Raises KeyError for an unknown key."""
@@ -61,6 +70,10 @@ class DashboardService:
             "earned-per-school": self.earned_per_school,
             "review-queue-age": self.review_queue_age,
             "first-attempt": self.first_attempt_pass_rate,
+            "credit-granted": self.credit_granted,
+            "stipends-by-state": self.stipends_by_state,
+            "stipends-by-source": self.stipends_by_source,
+            "delivery-health": self.delivery_health,
         }
         return charts[key](actor)
 
@@ -170,3 +183,23 @@ class DashboardService:
             kind=ChartKind.HORIZONTAL_BAR,
             percent=True,
         )
+
+    def credit_granted(self, actor: Actor) -> ChartData:
+        """PD credit written with awards in the last twelve months, per jurisdiction."""
+        actor.require(Role.ADMIN)
+        return credit_granted_chart(self._queries.credit_granted(self._since().date()))
+
+    def stipends_by_state(self, actor: Actor) -> ChartData:
+        """Stipends requested in the last twelve months, by ledger state."""
+        actor.require(Role.ADMIN)
+        return stipends_by_state_chart(self._queries.stipends(self._since()))
+
+    def stipends_by_source(self, actor: Actor) -> ChartData:
+        """Stipends requested in the last twelve months, by funding source."""
+        actor.require(Role.ADMIN)
+        return stipends_by_source_chart(self._queries.stipends(self._since()))
+
+    def delivery_health(self, actor: Actor) -> ChartData:
+        """Per delivery target, its deliveries by status and the oldest undelivered age."""
+        actor.require(Role.ADMIN)
+        return delivery_health_chart(self._queries.deliveries(), self._clock.now())

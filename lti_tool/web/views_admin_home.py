@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from lti_tool.charts import render, to_csv
+from lti_tool.charts import render
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import OrganizationKind, Role
 from lti_tool.services.organizations import FILTERS, SORTS
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.chart_views import csv_response
 from lti_tool.web.listing import list_query
 
 bp = Blueprint("admin_home", __name__, url_prefix="/admin")
@@ -74,9 +75,4 @@ def dashboard_csv(key: str) -> Response:
     service = container().dashboards
     if key not in service.chart_keys():
         abort(404, "There is no such chart. Go back to the dashboards and use its CSV link.")
-    body = to_csv(service.chart(current_actor(), key))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="credbridge-{key}.csv"'},
-    )
+    return csv_response(service.chart(current_actor(), key))

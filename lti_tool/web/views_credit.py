@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from lti_tool.charts import render
 from lti_tool.domain.catalog_badge import CREDIT_UNITS
+from lti_tool.domain.errors import NotFoundError
 from lti_tool.domain.roles import Role
+from lti_tool.domain.series import ChartData
 from lti_tool.domain.stipends import DEFAULT_TEMPLATE, PAYROLL_FIELDS, template_text
+from lti_tool.services.credit import CreditProgress
+from lti_tool.services.credit_charts import renewal_chart, school_chart
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.chart_views import csv_response
 
 bp = Blueprint("credit", __name__)
 
@@ -18,8 +24,23 @@ bp = Blueprint("credit", __name__)
 @bp.get("/credit")
 @requires(Role.EDUCATOR)
 def mine() -> Any:
-    return render_template(
-        "teacher/credit.html", me=container().credit.progress_of(current_actor())
+    me = container().credit.progress_of(current_actor())
+    chart = render(renewal_chart(me.progress)) if me.progress else None
+    return render_template("teacher/credit.html", me=me, chart=chart)
+
+
+@bp.get("/credit/renewal.csv")
+@requires(Role.EDUCATOR)
+def mine_csv() -> Response:
+    progress = container().credit.progress_of(current_actor()).progress
+    if progress is None:
+        raise NotFoundError("No re-licensure rules apply to you yet, so there is no chart.")
+    return csv_response(renewal_chart(progress))
+
+
+def _people_chart(organization_id: str, people: list[CreditProgress]) -> ChartData:
+    return school_chart(
+        [(p.display_name, p.progress) for p in people], f"renewal-{organization_id[:8]}"
     )
 
 
@@ -84,7 +105,19 @@ def override(organization_id: str) -> Any:
 @requires(Role.ADMIN)
 def school(organization_id: str) -> Any:
     organization, people = container().credit.school_progress(current_actor(), organization_id)
-    return render_template("admin/credit_school.html", organization=organization, people=people)
+    return render_template(
+        "admin/credit_school.html",
+        organization=organization,
+        people=people,
+        chart=render(_people_chart(organization_id, people)),
+    )
+
+
+@bp.get("/admin/credit/people/<organization_id>/renewal.csv")
+@requires(Role.ADMIN)
+def school_csv(organization_id: str) -> Response:
+    _, people = container().credit.school_progress(current_actor(), organization_id)
+    return csv_response(_people_chart(organization_id, people))
 
 
 @bp.get("/admin/credit/awards/<award_id>")

@@ -14,7 +14,13 @@ from lti_tool.services.credit_admin import LOCAL_KINDS
 from lti_tool.web.auth import container, current_actor, requires
 
 bp = Blueprint("stipends", __name__, url_prefix="/admin/stipends")
-CONFIRMED = {"reject": StipendState.REJECTED, "paid": StipendState.PAID}
+CONFIRMED = {
+    "approve": StipendState.APPROVED,
+    "reject": StipendState.REJECTED,
+    "paid": StipendState.PAID,
+}
+"""Every move an admin makes by hand is confirmed first: approving commits budget, rejecting
+and marking paid close the stipend for good."""
 
 
 def _back(district_id: str) -> Any:
@@ -40,20 +46,12 @@ def index() -> Any:
     )  # fmt: skip
 
 
-@bp.post("/<stipend_id>/approve")
-@requires(Role.ADMIN)
-def approve(stipend_id: str) -> Any:
-    container().stipends.approve(current_actor(), stipend_id, request.form.get("note", ""))
-    flash("Approved.", "success")
-    return _back(request.form.get("district", ""))
-
-
 @bp.get("/<stipend_id>/<action>")
 @requires(Role.ADMIN)
 def confirm(stipend_id: str, action: str) -> Any:
-    """Rejecting and marking paid close a stipend for good: ask first."""
+    """Ask first, showing the stipend's ledger so far."""
     if action not in CONFIRMED:
-        raise ValidationError("Choose reject or paid.")
+        raise ValidationError("Choose approve, reject or paid.")
     entries = container().stipends.entries(current_actor(), stipend_id)
     return render_template(
         "admin/stipend_confirm.html", stipend_id=stipend_id, action=action, entries=entries,
@@ -69,7 +67,9 @@ def close(stipend_id: str, action: str) -> Any:
         return redirect(url_for("stipends.confirm", stipend_id=stipend_id, action=action))
     service = container().stipends
     note = request.form.get("note", "")
-    if action == "reject":
+    if action == "approve":
+        service.approve(current_actor(), stipend_id, note)
+    elif action == "reject":
         service.reject(current_actor(), stipend_id, note)
     else:
         service.mark_paid(current_actor(), stipend_id, note)

@@ -49,7 +49,7 @@ def test_admin_connects_tests_and_settles_deliveries(district: District) -> None
         )
         assert added.status_code == 302
         page = client.get(URL).get_data(as_text=True)
-        assert "hr" in page and "secret</span> set (hidden)" in page
+        assert "hr" in page and "<dt>secret</dt><dd>set (hidden)</dd>" in page
         assert "top-secret-value" not in page
         with Session(container.engine) as session:
             sealed = session.scalars(select(DeliveryTargetRow)).one().sealed_secrets

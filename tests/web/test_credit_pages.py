@@ -127,11 +127,18 @@ def test_stipends_are_approved_exported_and_paid_over_http(
 
     assert post(client, f"/admin/stipends/budgets/{org}", funding_source="Title II",
                 amount="200").status_code == 302  # fmt: skip
-    refused = post(client, f"/admin/stipends/{stipend_id}/approve", district=org)
+    ask = client.get(f"/admin/stipends/{stipend_id}/approve?district={org}")
+    assert ask.status_code == 200 and "Approve this stipend?" in ask.get_data(as_text=True)
+    unconfirmed = post(client, f"/admin/stipends/{stipend_id}/approve", district=org)
+    assert unconfirmed.status_code == 302 and "/approve" in unconfirmed.headers["Location"]
+    (still,) = container.stipends.ledger(container.people.actor(district.admin))
+    assert still.row.latest.state is StipendState.REQUESTED
+    refused = post(client, f"/admin/stipends/{stipend_id}/approve", district=org, confirm="yes")
     assert refused.status_code == 422
     assert "would exceed the &#39;Title II&#39; budget" in refused.get_data(as_text=True)
     post(client, f"/admin/stipends/budgets/{org}", funding_source="Title II", amount="1000")
-    assert post(client, f"/admin/stipends/{stipend_id}/approve", district=org).status_code == 302
+    approved = post(client, f"/admin/stipends/{stipend_id}/approve", district=org, confirm="yes")
+    assert approved.status_code == 302
 
     exported = post(client, f"/admin/stipends/export/{org}")
     assert exported.status_code == 200

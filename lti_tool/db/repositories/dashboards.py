@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import (
     AwardRow,
     CredentialVersionRow,
+    CreditLineRow,
     DecisionRow,
+    DeliveryRow,
+    DeliveryTargetRow,
     OrganizationRow,
     PersonRow,
+    StipendEntryRow,
+    StipendRow,
     SubmissionRow,
 )
 from lti_tool.domain.roles import OrganizationKind
-from lti_tool.ports_dashboards import AwardFact, FirstAttemptFact, WaitingFact
+from lti_tool.ports_dashboards import (
+    AwardFact,
+    CreditFact,
+    DeliveryFact,
+    FirstAttemptFact,
+    StipendFact,
+    WaitingFact,
+)
 
 _VERSION = CredentialVersionRow.id == SubmissionRow.credential_version_id
 
@@ -65,3 +77,52 @@ class SqlDashboardQueries:
         )
         with Session(self._engine) as session:
             return [FirstAttemptFact(title, outcome) for title, outcome in session.execute(query)]
+
+    def credit_granted(self, since: date) -> list[CreditFact]:
+        line = CreditLineRow
+        query = select(line.jurisdiction, line.unit, line.amount, line.clock_hours).where(
+            line.superseded_at.is_(None), line.earned_on >= since
+        )
+        with Session(self._engine) as session:
+            return [CreditFact(*row) for row in session.execute(query)]
+
+    def stipends(self, since: datetime) -> list[StipendFact]:
+        latest = (
+            select(StipendEntryRow.stipend_id, func.max(StipendEntryRow.seq).label("seq"))
+            .group_by(StipendEntryRow.stipend_id)
+            .subquery()
+        )
+        query = (
+            select(
+                StipendEntryRow.state,
+                StipendRow.funding_source,
+                StipendRow.currency,
+                StipendRow.amount,
+            )
+            .join(latest, latest.c.stipend_id == StipendRow.id)
+            .join(
+                StipendEntryRow,
+                (StipendEntryRow.stipend_id == StipendRow.id)
+                & (StipendEntryRow.seq == latest.c.seq),
+            )
+            .where(StipendRow.requested_at >= since)
+        )
+        with Session(self._engine) as session:
+            return [StipendFact(*row) for row in session.execute(query)]
+
+    def deliveries(self) -> list[DeliveryFact]:
+        target, delivery = DeliveryTargetRow, DeliveryRow
+        query = (
+            select(
+                target.name,
+                target.active,
+                delivery.status,
+                func.count(delivery.id),
+                func.min(delivery.created_at),
+            )
+            .outerjoin(delivery, delivery.target_id == target.id)
+            .group_by(target.id, target.name, target.active, delivery.status)
+            .order_by(target.name)
+        )
+        with Session(self._engine) as session:
+            return [DeliveryFact(*row) for row in session.execute(query)]

@@ -232,4 +232,39 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+
+  // Long work (payroll export, backfill): the button is disabled and a live status says what
+  // is happening. A download is fetched here so the page can say when the file has arrived;
+  // without JavaScript the form still posts and the browser downloads as usual.
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    var button = form.querySelector("button[type=submit]");
+    var status = form.querySelector(".busy-status");
+    function done(text, isError) {
+      form.removeAttribute("aria-busy"); button.disabled = false;
+      status.textContent = text; status.classList.toggle("error", !!isError);
+    }
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }  // a data-confirm question was answered no
+      button.disabled = true; form.setAttribute("aria-busy", "true");
+      status.classList.remove("error");
+      status.textContent = form.getAttribute("data-busy");
+      if (!form.hasAttribute("data-download") || !window.fetch || !window.URL) { return; }
+      event.preventDefault();
+      fetch(form.action, { method: "POST", credentials: "same-origin", body: new FormData(form) })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("the server answered " + response.status); }
+          var disposition = response.headers.get("Content-Disposition") || "";
+          var match = /filename="([^"]+)"/.exec(disposition);
+          return response.blob().then(function (blob) { return { blob: blob, name: match ? match[1] : "export.csv" }; });
+        }).then(function (file) {
+          var link = document.createElement("a");
+          link.href = URL.createObjectURL(file.blob); link.download = file.name;
+          document.body.appendChild(link); link.click(); link.remove();
+          setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+          done("Done: " + file.name + " downloaded. " + (form.getAttribute("data-done") || ""));
+        }).catch(function (error) {
+          done("The export did not finish (" + error.message + "). Nothing was marked exported unless the file arrived; try again.", true);
+        });
+    });
+  });
 })();
