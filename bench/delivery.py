@@ -298,17 +298,19 @@ def render(results: list[DeliveryResult], machine_rows: list[tuple[str, str]], q
         f"worker polling every {POLL * 1000:.0f} ms (so up to that much is waiting for the poll) "
         "and issuing the Open Badge on the way (the delivery carries its verification link).",
         "",
-        "Where the time goes (cProfile of one worker): each delivery is one row claimed (the "
-        "claim is shared by a batch of 20), one read transaction (delivery, target, award, "
-        "educator and ids, badge id), one for the credit lines (the credit port opens its own), "
-        "the signed POST, one write transaction recording the attempt and its audit entry, and "
-        "the worker's own transaction marking the outbox row: two commits and about a dozen "
-        "statements, with the ORM's Python work, against one POST; the bare loop does the POST "
-        "only. On a 2-core machine shared with other work that Python work, not the commits, "
-        "dominates on SQLite. Reaching 50 % needs the outbox worker to hand a consumer the "
-        "whole claimed batch (one read for the batch, POSTs in parallel, one commit recording "
-        "every result and marking every row): a change to the shared worker's consumer "
-        "contract, left for review.",
+        "Where the time goes (cProfile of one worker): the delivery consumer takes the worker's "
+        "claimed batch of 20 (`BatchConsumer`): one claim transaction, one read transaction for "
+        "the batch (deliveries, targets, awards with educators and ids, badge ids: about five "
+        "queries), one read each for the batch's credit lines and stipends, the signed POSTs one "
+        "after another over the adapters' shared `requests.Session` (the receiver, werkzeug's, "
+        "answers `Connection: close`, so here both sides connect per request), one write "
+        "transaction recording every "
+        "attempt and its audit entry, and one settling the batch's outbox rows. Per delivery "
+        "that leaves the conditional claim UPDATE, the attempt's UPDATE and audit INSERT, and "
+        "the ORM's and the adapter's Python work (building and signing the body) against the "
+        "bare loop's POST alone; with two cores shared by the workers, the receiver, this "
+        "process and other work on the machine, the ratio moves with the load (see the load "
+        "average below).",
         "",
         "| Machine | |",
         "|---|---|",

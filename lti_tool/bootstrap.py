@@ -291,7 +291,6 @@ def build(
         AWARDED_TOPIC: credentials.consume_awarded,
         COMMENT_TOPIC: canvas_feedback.consume,
         SYNC_TOPIC: canvas.consume_sync,
-        DELIVERY_TOPIC: delivery.consume,
         SCORE_TOPIC: grades.consume_score,
         NRPS_SYNC_TOPIC: course_syncs.consume,
     }
@@ -334,7 +333,12 @@ def build(
         mailer=mailer,
         sharing=SharingService(uow_factory, clock, credentials, mailer),
         worker=OutboxWorker(
-            uow_factory, clock, consumers, retry, periodic=[scheduler.run_due, canvas.schedule_due]
+            uow_factory,
+            clock,
+            consumers,
+            retry,
+            periodic=[scheduler.run_due, canvas.schedule_due],
+            batch_consumers={DELIVERY_TOPIC: delivery.consume_batch},
         ),
         roster=roster,
         roster_sync=roster_sync,

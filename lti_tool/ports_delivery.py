@@ -3,13 +3,24 @@ the repositories of targets and per-delivery records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.delivery import Delivery, DeliveryItem, DeliveryTarget, Receipt
+from lti_tool.domain.model import Award, ExternalIdentity, Person
+
+
+@dataclass(frozen=True)
+class AwardHolder:
+    """An award with its educator and the educator's external ids (what an item names)."""
+
+    award: Award
+    person: Person
+    identities: tuple[ExternalIdentity, ...]
 
 
 class DeliveryAdapter(Protocol):
@@ -55,12 +66,14 @@ class CreditLineSource(Protocol):
     """Credit lines of an award (the credit rules' ``CreditService.lines_for_award``)."""
 
     def lines_for_award(self, award_id: str) -> list[CreditLine]: ...
+    def lines_for_awards(self, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]: ...
 
 
 class StipendSource(Protocol):
     """The stipend amount an award carries, when there is one (SIF sends it)."""
 
     def amount_for_award(self, award_id: str) -> Decimal | None: ...
+    def amounts_for_awards(self, award_ids: Sequence[str]) -> dict[str, Decimal | None]: ...
 
 
 class VerificationLinks(Protocol):
@@ -104,6 +117,15 @@ class DeliveryRepository(Protocol):
         """Raises NotFoundError."""
         ...
 
+    def get_many(self, delivery_ids: Sequence[str]) -> dict[str, Delivery]:
+        """The deliveries that exist, in one query; a later ``get`` or ``save`` of one of them
+        in the same unit of work needs no query of its own (a worker's batch)."""
+        ...
+
+    def save_many(self, deliveries: Sequence[Delivery]) -> None:
+        """:meth:`save` of several, written together."""
+        ...
+
     def find(self, target_id: str, award_id: str, action: str) -> Delivery | None: ...
     def for_award(self, award_id: str) -> list[Delivery]: ...
     def for_target(
@@ -119,6 +141,14 @@ class DeliveryRepository(Protocol):
 
     def credential_id(self, award_id: str) -> str | None:
         """The id of the award's issued Open Badge, if it is issued yet."""
+        ...
+
+    def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
+        """Each existing award with its educator and ids, in two queries (a worker's batch)."""
+        ...
+
+    def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:
+        """:meth:`credential_id` of several awards in one query (issued ones only)."""
         ...
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:

@@ -79,6 +79,12 @@ class CreditService:
         with self._uow() as uow:
             return [stored.line for stored in uow.credit.lines_for_award(award_id)]
 
+    def lines_for_awards(self, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]:
+        """Each award's current lines in one read (the delivery worker's batch)."""
+        with self._uow() as uow:
+            found = uow.credit.lines_for_awards(list(award_ids))
+        return {award_id: [stored.line for stored in lines] for award_id, lines in found.items()}
+
     def history(self, actor: Actor, award_id: str) -> list[StoredLine]:
         """Every line the award ever had, superseded ones included (admins)."""
         actor.require(Role.ADMIN)

@@ -2,14 +2,17 @@
 
 An award (or revocation) adds one :class:`Delivery` record and one ``delivery.send`` outbox row
 per active target, inside the decision's (or revocation's) transaction. The outbox worker runs
-:meth:`DeliveryService.consume`: it skips deliveries already settled (a replayed or re-leased
-row), sends with the delivery's idempotency key, and records every attempt (status, attempts,
-the target's last answer) and audits it. Retries, backoff and dead letters are the worker's.
+:meth:`DeliveryService.consume_batch` on its claimed batch (a batch consumer: one read and one
+write transaction per batch, not per delivery): it skips deliveries already settled (a replayed
+or re-leased row), sends with the delivery's idempotency key, and records every attempt (status,
+attempts, the target's last answer) and audits it, each delivery with its own outcome. Retries,
+backoff and dead letters are the worker's.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -19,7 +22,6 @@ from lti_tool.domain.delivery import (
     DeliveryAction,
     DeliveryStatus,
     DeliveryTarget,
-    Receipt,
     idempotency_key,
 )
 from lti_tool.domain.errors import DeliveryError, DeliveryRefused, DomainError, RetryLater
@@ -33,11 +35,11 @@ from lti_tool.ports_delivery import (
 )
 from lti_tool.services.common import record
 from lti_tool.services.decisions import Decided
-from lti_tool.services.delivery_items import ItemSources, build_item, with_credit
+from lti_tool.services.delivery_attempts import ENTITY, Attempt, BatchReads, Job, write_attempts
+from lti_tool.services.delivery_items import ItemSources, build_item
+from lti_tool.services.outbox import Outcomes
 
 DELIVERY_TOPIC = "delivery.send"
-ENTITY = "delivery"
-MAX_ANSWER = 4000
 
 
 def enqueue(
@@ -148,97 +150,143 @@ class DeliveryService:
         self._cache[target.id] = (target.updated_at, adapter)
         return adapter
 
-    def consume(self, event: OutboxEvent) -> None:
-        """Run one delivery. Settled deliveries are skipped, so replays change nothing."""
-        delivery_id = str(event.payload["delivery_id"])
+    def consume_batch(self, events: Sequence[OutboxEvent]) -> Outcomes:
+        """Run the worker's claimed deliveries: one read transaction for the batch, the POSTs,
+        one write transaction recording every attempt and its audit entry.
+
+        Settled deliveries (a replayed or re-leased row) are skipped, so replays change nothing;
+        a second row for a delivery already in this batch is left to the first.
+        """
+        outcomes: dict[str, BaseException | None] = {}
+        attempts: list[Attempt] = []
+        jobs: list[Job] = []
+        seen: set[str] = set()
         with self._uow() as uow:
-            delivery = uow.deliveries.get(delivery_id)
-            if delivery.status.settled:
-                return
+            found = uow.deliveries.get_many([str(e.payload["delivery_id"]) for e in events])
+            award_ids = [delivery.award_id for delivery in found.values()]
+            reads = BatchReads(
+                {}, uow.deliveries.credential_ids(award_ids), uow.deliveries.holders(award_ids)
+            )
+            for event in events:
+                delivery_id = str(event.payload["delivery_id"])
+                if delivery_id in seen:
+                    outcomes[event.id] = None
+                    continue
+                seen.add(delivery_id)
+                try:
+                    job = self._prepare(uow, event, delivery_id, reads, attempts)
+                except DomainError as error:
+                    outcomes[event.id] = error
+                    continue
+                if job is None:
+                    outcomes[event.id] = None
+                else:
+                    jobs.append(job)
+        for job in self._with_credit(jobs, outcomes, attempts):
+            outcomes[job.event.id] = self._send(job, attempts)
+        if attempts:
+            with self._uow() as uow:
+                now = self._clock.now()
+                write_attempts(uow, attempts, now)
+                uow.commit()
+        return outcomes
+
+    def _prepare(
+        self,
+        uow: UnitOfWork,
+        event: OutboxEvent,
+        delivery_id: str,
+        reads: BatchReads,
+        attempts: list[Attempt],
+    ) -> Job | None:
+        """The delivery's item, read in the batch's transaction; ``None`` when settled."""
+        delivery = uow.deliveries.get(delivery_id)
+        if delivery.status.settled:
+            return None
+        target = reads.targets.get(delivery.target_id)
+        if target is None:
             target = uow.delivery_targets.get(delivery.target_id)
-            if not target.active:
-                refused = DeliveryRefused(f"The target {target.name} is disconnected.")
-                self._failed(delivery, target, event.attempts, refused, False)
-                raise refused
-            if delivery.action is DeliveryAction.REVOKE:
-                first = uow.deliveries.find(target.id, delivery.award_id, "award")
-                if first is None or not first.status.settled:
-                    raise RetryLater("The award's own delivery has not arrived yet.")
-            issued = uow.deliveries.credential_id(delivery.award_id)
-            try:
-                item = build_item(uow, self._sources, delivery, target, "")
-            except DomainError as error:
-                self._failed(delivery, target, event.attempts, error, False)
-                raise
+            reads.targets[target.id] = target
+        if not target.active:
+            refused = DeliveryRefused(f"The target {target.name} is disconnected.")
+            attempts.append(self._failure(delivery, target, event.attempts, refused, False))
+            raise refused
+        if delivery.action is DeliveryAction.REVOKE:
+            first = uow.deliveries.find(target.id, delivery.award_id, "award")
+            if first is None or not first.status.settled:
+                raise RetryLater("The award's own delivery has not arrived yet.")
+        try:
+            holder = reads.holders.get(delivery.award_id)
+            item = build_item(uow, self._sources, delivery, target, "", holder)
+        except DomainError as error:
+            attempts.append(self._failure(delivery, target, event.attempts, error, False))
+            raise
+        return Job(event, delivery, target, item, reads.issued.get(delivery.award_id))
+
+    def _with_credit(
+        self, jobs: list[Job], outcomes: dict[str, BaseException | None], attempts: list[Attempt]
+    ) -> list[Job]:
+        """The jobs' items with their credit lines and stipends, read once for the batch."""
+        if not jobs:
+            return []
+        award_ids = [job.delivery.award_id for job in jobs]
+        try:
+            lines = self._sources.credit.lines_for_awards(award_ids)
+            stipends = self._sources.stipends.amounts_for_awards(award_ids)
+        except Exception as error:  # nothing was sent; every job records the failed attempt
+            retriable = not isinstance(error, DomainError) or getattr(error, "retriable", False)
+            for job in jobs:
+                attempts.append(
+                    self._failure(job.delivery, job.target, job.event.attempts, error, retriable)
+                )
+                outcomes[job.event.id] = error
+            return []
+        return [
+            replace(
+                job,
+                item=replace(
+                    job.item,
+                    lines=tuple(lines.get(job.delivery.award_id, ())),
+                    stipend=stipends.get(job.delivery.award_id),
+                ),
+            )
+            for job in jobs
+        ]
+
+    def _send(self, job: Job, attempts: list[Attempt]) -> BaseException | None:
+        """POST one item; the attempt to record goes to ``attempts``, the outcome is returned."""
+        delivery, target, tries = job.delivery, job.target, job.event.attempts
         try:
             link = (
-                self._links.for_credential(issued)
-                if issued is not None
+                self._links.for_credential(job.issued)
+                if job.issued is not None
                 else self._links.for_award(delivery.award_id)
             )
-            item = replace(with_credit(item, self._sources), verification_url=link)
-            receipt = self.adapter(target).deliver(item)
+            receipt = self.adapter(target).deliver(replace(job.item, verification_url=link))
         except DeliveryError as error:
-            self._failed(delivery, target, event.attempts, error, error.retriable)
-            raise
+            attempts.append(self._failure(delivery, target, tries, error, error.retriable))
+            return error
         except DomainError as error:  # our own rules refused (e.g. the badge cannot be built)
-            self._failed(delivery, target, event.attempts, error, False)
-            raise
+            attempts.append(self._failure(delivery, target, tries, error, False))
+            return error
         except Exception as error:
-            self._failed(delivery, target, event.attempts, error, True)
-            raise
-        self._delivered(delivery, target, receipt)
+            attempts.append(self._failure(delivery, target, tries, error, True))
+            return error
+        attempts.append(Attempt.delivered(delivery.id, target.name, receipt))
+        return None
 
-    def _delivered(self, delivery: Delivery, target: DeliveryTarget, receipt: Receipt) -> None:
-        now = self._clock.now()
-        answer = receipt.answer + (" (already held by the target)" if receipt.already_there else "")
-        with self._uow() as uow:
-            current = uow.deliveries.get(delivery.id)
-            done = replace(
-                current,
-                status=DeliveryStatus.DELIVERED,
-                attempts=current.attempts + 1,
-                last_status_code=receipt.status_code,
-                last_answer=answer[:MAX_ANSWER],
-                remote_ref=receipt.remote_ref or current.remote_ref,
-                delivered_at=now,
-                updated_at=now,
-            )
-            uow.deliveries.save(done)
-            note = f"{target.name}: {receipt.status_code} {answer}"[:MAX_ANSWER]
-            record(
-                uow, now, None, ENTITY, delivery.id, "attempt", current.status, "delivered", note
-            )
-            uow.commit()
-
-    def _failed(
+    def _failure(
         self,
         delivery: Delivery,
         target: DeliveryTarget,
         outbox_attempts: int,
         error: Exception,
         retriable: bool,
-    ) -> None:
-        now = self._clock.now()
+    ) -> Attempt:
         if not retriable:
             status = DeliveryStatus.REFUSED
         elif outbox_attempts >= self._max_attempts:
             status = DeliveryStatus.DEAD
         else:
             status = DeliveryStatus.RETRYING
-        code = getattr(error, "status", None)
-        answer = str(error) if isinstance(error, DomainError) else f"{type(error).__name__}"
-        with self._uow() as uow:
-            current = uow.deliveries.get(delivery.id)
-            failed = replace(
-                current,
-                status=status,
-                attempts=current.attempts + 1,
-                last_status_code=code if isinstance(code, int) else None,
-                last_answer=answer[:MAX_ANSWER],
-                updated_at=now,
-            )
-            uow.deliveries.save(failed)
-            note = f"{target.name}: {answer}"[:MAX_ANSWER]
-            record(uow, now, None, ENTITY, delivery.id, "attempt", current.status, status, note)
-            uow.commit()
+        return Attempt.failed(delivery.id, target.name, status, error)

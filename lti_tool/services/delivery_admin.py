@@ -23,7 +23,8 @@ from lti_tool.domain.roles import Role
 from lti_tool.ports import Clock, UnitOfWorkFactory
 from lti_tool.ports_delivery import CertificateMaker, Exportable, SecretSealer, VerificationLinks
 from lti_tool.services.common import Actor, record
-from lti_tool.services.delivery import ENTITY, DeliveryService, enqueue, send
+from lti_tool.services.delivery import DeliveryService, enqueue, send
+from lti_tool.services.delivery_attempts import ENTITY
 from lti_tool.services.delivery_items import ItemSources, build_item, with_credit
 
 TARGET = "delivery_target"

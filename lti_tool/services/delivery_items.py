@@ -3,7 +3,7 @@ runs; and the provisional credit and stipend sources used until the credit rules
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from lti_tool.domain.delivery import (
@@ -14,10 +14,10 @@ from lti_tool.domain.delivery import (
     idempotency_key,
 )
 from lti_tool.domain.errors import ConflictError, NotFoundError
-from lti_tool.domain.model import CredentialVersion
+from lti_tool.domain.model import CredentialVersion, ExternalIdentity
 from lti_tool.domain.roles import IdentityKind
 from lti_tool.ports import UnitOfWork
-from lti_tool.ports_delivery import CreditLineSource, StipendSource
+from lti_tool.ports_delivery import AwardHolder, CreditLineSource, StipendSource
 from lti_tool.services.credentials import IssueOutcome
 
 EDUCATOR_ID_KINDS = (IdentityKind.STATE_EDUCATOR_ID, IdentityKind.EMPLOYEE_ID)
@@ -43,9 +43,13 @@ class ItemSources:
 
 
 def educator_id(uow: UnitOfWork, person_id: str) -> str:
-    identities = uow.people.identities_of(person_id)
+    return pick_educator_id(uow.people.identities_of(person_id), person_id)
+
+
+def pick_educator_id(identities: Iterable[ExternalIdentity], person_id: str) -> str:
+    found = list(identities)
     for kind in EDUCATOR_ID_KINDS:
-        for identity in identities:
+        for identity in found:
             if identity.kind is kind and identity.value:
                 return identity.value
     return person_id
@@ -57,10 +61,19 @@ def build_item(
     delivery: Delivery,
     target: DeliveryTarget,
     verification_url: str,
+    holder: AwardHolder | None = None,
 ) -> DeliveryItem:
-    """The item for ``delivery`` (inside ``uow``; credit and stipends are read after)."""
-    award = uow.awards.get(delivery.award_id)
-    person = uow.people.person(award.person_id)
+    """The item for ``delivery`` (inside ``uow``; credit and stipends are read after).
+
+    ``holder`` is the award and educator when the caller read them for a batch already.
+    """
+    if holder is None:
+        award = uow.awards.get(delivery.award_id)
+        person = uow.people.person(award.person_id)
+        educator = educator_id(uow, person.id)
+    else:
+        award, person = holder.award, holder.person
+        educator = pick_educator_id(holder.identities, person.id)
     version = cached_version(uow, sources.versions, award.credential_version_id)
     revoked_at, reason = None, ""
     if delivery.action is DeliveryAction.REVOKE:
@@ -74,7 +87,7 @@ def build_item(
         action=delivery.action,
         award_id=award.id,
         awarded_at=award.awarded_at,
-        educator_id=educator_id(uow, person.id),
+        educator_id=educator,
         educator_name=person.display_name,
         educator_email=person.email or "",
         credential_slug=version.slug,

@@ -9,6 +9,12 @@ harmless. On PostgreSQL claims use ``FOR UPDATE SKIP LOCKED``, so several worker
 Retries back off exponentially with full jitter, never sooner than a ``Retry-After`` the other
 side sent; a :class:`~lti_tool.domain.errors.DeliveryRefused` or the last allowed attempt moves
 the row to the dead-letter state for a person to look at.
+
+A topic may instead have a :class:`BatchConsumer`: it gets every claimed event of its topic at
+once and answers one outcome per event (``None`` for done, the exception otherwise), so it can
+read and record the whole batch in one transaction each. The worker settles the batch's rows in
+one transaction; each row keeps its own outcome (one failure never fails or re-sends the others).
+A worker killed mid-batch leaves every row of the batch to return after the lease.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ import random
 import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from lti_tool.domain.errors import DeliveryError, DomainError
 from lti_tool.domain.model import OutboxEvent
-from lti_tool.ports import Clock, UnitOfWorkFactory
+from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,35 @@ Consumer = Callable[[OutboxEvent], None]
 PeriodicJob = Callable[[], int]
 """Work the worker does on every poll besides events (scheduled roster syncs); it finds what is
 due itself, keeps two workers apart itself, and returns how many things it did."""
+Outcomes = Mapping[str, "BaseException | None"]
+"""Event id → ``None`` (done) or what went wrong; a missing id counts as a retriable failure."""
+
+
+class BatchConsumer(Protocol):
+    """Does the work of several events of one topic at once, with one outcome per event."""
+
+    def __call__(self, events: Sequence[OutboxEvent]) -> Outcomes: ...
+
+
+@dataclass(frozen=True)
+class _Failure:
+    message: str
+    retriable: bool
+    retry_after: float | None
+
+
+def classify(error: BaseException, event: OutboxEvent) -> _Failure:
+    """How the worker treats a consumer's exception (the same for single and batch consumers)."""
+    if isinstance(error, DeliveryError):
+        return _Failure(str(error), error.retriable, error.retry_after)
+    if isinstance(error, DomainError):
+        # Our own rules refused the work (a missing row, an invalid state): retrying will not
+        # change that, so a person looks at it.
+        details = "; ".join(getattr(error, "problems", []) or [])
+        message = f"{type(error).__name__}: {error}" + (f" ({details})" if details else "")
+        return _Failure(message, False, None)
+    log.error("outbox event %s (%s) failed", event.id, event.topic, exc_info=error)
+    return _Failure(f"{type(error).__name__}: {error}", True, None)
 
 
 @dataclass(frozen=True)
@@ -88,10 +124,14 @@ class OutboxWorker:
         name: str | None = None,
         rand: random.Random | None = None,
         periodic: Sequence[PeriodicJob] = (),
+        batch_consumers: Mapping[str, BatchConsumer] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._consumers = dict(consumers)
+        self._batch_consumers = dict(batch_consumers or {})
+        if set(self._consumers) & set(self._batch_consumers):
+            raise ValueError("A topic has either a consumer or a batch consumer, not both.")
         self.policy = policy or RetryPolicy()
         self.name = name or worker_name()
         self._rand = rand or random.Random()  # noqa: S311 - jitter, not secrets
@@ -99,7 +139,7 @@ class OutboxWorker:
 
     @property
     def topics(self) -> list[str]:
-        return sorted(self._consumers)
+        return sorted({*self._consumers, *self._batch_consumers})
 
     def run_once(self, batch: int = 20) -> DrainReport:
         """Claim up to ``batch`` due events and run them. Returns what happened."""
@@ -110,8 +150,14 @@ class OutboxWorker:
             )
             uow.commit()
         report = DrainReport()
+        batches: dict[str, list[OutboxEvent]] = {}
         for event in events:
-            report = report + self._run(event)
+            if event.topic in self._batch_consumers:
+                batches.setdefault(event.topic, []).append(event)
+            else:
+                report = report + self._run(event)
+        for topic, batch_events in batches.items():
+            report = report + self._run_batch(self._batch_consumers[topic], batch_events)
         for job in self.periodic:
             try:
                 report = report + DrainReport(jobs=job())
@@ -133,36 +179,45 @@ class OutboxWorker:
         consumer = self._consumers[event.topic]
         try:
             consumer(event)
-        except DeliveryError as error:
-            return self._failed(event, str(error), error.retriable, error.retry_after)
-        except DomainError as error:
-            # Our own rules refused the work (a missing row, an invalid state): retrying will
-            # not change that, so a person looks at it.
-            details = "; ".join(getattr(error, "problems", []) or [])
-            message = f"{type(error).__name__}: {error}" + (f" ({details})" if details else "")
-            return self._failed(event, message, False, None)
         except Exception as error:
-            log.exception("outbox event %s (%s) failed", event.id, event.topic)
-            return self._failed(event, f"{type(error).__name__}: {error}", True, None)
+            return self._settle([(event, error)])
+        return self._settle([(event, None)])
+
+    def _run_batch(self, consumer: BatchConsumer, events: list[OutboxEvent]) -> DrainReport:
+        """One call for the batch, then every row settled by its own outcome in one commit."""
+        try:
+            outcomes = consumer(events)
+        except Exception as error:  # the consumer itself broke: nothing is known to be done
+            return self._settle([(event, error) for event in events])
+        missing = RuntimeError("The batch consumer gave no outcome for this event.")
+        return self._settle([(event, outcomes.get(event.id, missing)) for event in events])
+
+    def _settle(self, outcomes: list[tuple[OutboxEvent, BaseException | None]]) -> DrainReport:
+        """Record every row's own outcome, all in one transaction."""
+        now = self._clock.now()
+        done = [event.id for event, error in outcomes if error is None]
+        report = DrainReport(delivered=len(done))
         with self._uow() as uow:
-            uow.outbox.mark_delivered(event.id, self._clock.now())
+            uow.outbox.mark_delivered_many(done, now)
+            for event, error in outcomes:
+                if error is not None:
+                    report = report + self._failed(uow, now, event, classify(error, event))
             uow.commit()
-        return DrainReport(delivered=1)
+        return report
 
     def _failed(
-        self, event: OutboxEvent, error: str, retriable: bool, retry_after: float | None
+        self, uow: UnitOfWork, now: datetime, event: OutboxEvent, failure: _Failure
     ) -> DrainReport:
-        now = self._clock.now()
-        with self._uow() as uow:
-            if retriable and event.attempts < self.policy.max_attempts:
-                delay = self.policy.delay(event.attempts, retry_after, self._rand)
-                uow.outbox.retry_at(event.id, now + delay, error)
-                uow.commit()
-                log.warning("outbox event %s retries in %ss: %s", event.id, delay, error)
-                return DrainReport(retried=1)
-            uow.outbox.mark_dead(event.id, now, error)
-            uow.commit()
-            log.error(
-                "outbox event %s is dead after %s attempts: %s", event.id, event.attempts, error
-            )
-            return DrainReport(dead=1)
+        if failure.retriable and event.attempts < self.policy.max_attempts:
+            delay = self.policy.delay(event.attempts, failure.retry_after, self._rand)
+            uow.outbox.retry_at(event.id, now + delay, failure.message)
+            log.warning("outbox event %s retries in %ss: %s", event.id, delay, failure.message)
+            return DrainReport(retried=1)
+        uow.outbox.mark_dead(event.id, now, failure.message)
+        log.error(
+            "outbox event %s is dead after %s attempts: %s",
+            event.id,
+            event.attempts,
+            failure.message,
+        )
+        return DrainReport(dead=1)

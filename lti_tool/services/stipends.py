@@ -7,6 +7,7 @@ the same stipend at once clash instead of both winning; each move is audited too
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -179,6 +180,20 @@ class StipendService:
         if found is None or found[1] is StipendState.REJECTED:
             return None
         return found[0].amount
+
+    def amounts_for_awards(self, award_ids: Sequence[str]) -> dict[str, Decimal | None]:
+        """:meth:`amount_for_award` of each award, in one transaction (a delivery batch)."""
+        amounts: dict[str, Decimal | None] = {}
+        with self._uow() as uow:
+            found = uow.stipends.for_awards(list(award_ids))
+            for award_id in award_ids:
+                stipend = found.get(award_id)
+                if stipend is None:
+                    amounts[award_id] = None
+                    continue
+                state = uow.stipends.entries(stipend.id)[-1].state
+                amounts[award_id] = None if state is StipendState.REJECTED else stipend.amount
+        return amounts
 
     def entries(self, actor: Actor, stipend_id: str) -> list[StipendEntry]:
         actor.require(Role.ADMIN)

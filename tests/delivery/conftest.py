@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +20,7 @@ from lti_tool.domain.catalog import parse_catalog
 from lti_tool.domain.model import SectionScore
 from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
 from lti_tool.services.common import Actor
+from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.web.conftest import DEMO_CATALOG, make_settings
 
 CREDENTIAL = "hinge-questions"
@@ -91,3 +97,33 @@ def container(database_url: str, tmp_path: Path) -> Iterator[Container]:
 @pytest.fixture
 def district(container: Container) -> District:
     return make_district(container)
+
+
+WORKER_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def kill_worker_at_first_post(receiver: WebhookReceiver, database_url: str, tmp_path: Path) -> None:
+    """Start ``credbridge worker`` and SIGKILL it once its first POST reached ``receiver``
+    (which holds it with ``delay``): the kill lands mid-delivery, before anything is recorded."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": WORKER_SECRET,
+        "CREDBRIDGE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "CREDBRIDGE_DEMO": "1",
+    }
+    credbridge = str(Path(sys.executable).with_name("credbridge"))
+    worker = subprocess.Popen(
+        [credbridge, "worker", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while receiver.arrived == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert receiver.arrived == 1, "the worker never reached the target"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -19,11 +15,9 @@ from lti_tool.bootstrap import build
 from lti_tool.db.models import OutboxEventRow
 from lti_tool.domain.delivery import DeliveryStatus
 from lti_tool.services.delivery import DELIVERY_TOPIC
-from tests.delivery.conftest import District, make_district
+from tests.delivery.conftest import District, kill_worker_at_first_post, make_district
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.web.conftest import make_settings
-
-SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 def _expire_leases(engine: object) -> None:
@@ -48,28 +42,7 @@ def test_a_worker_killed_mid_delivery_loses_and_duplicates_nothing(
             None, "webhook", "hook", {"url": receiver.base_url}, {"secret": "k"}
         )
         assert container.delivery_admin.backfill(None, "hook") == 1
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": SECRET,
-            "CREDBRIDGE_INSTANCE_PATH": str(tmp_path / "instance"),
-            "CREDBRIDGE_DEMO": "1",
-        }
-        credbridge = str(Path(sys.executable).with_name("credbridge"))
-        worker = subprocess.Popen(
-            [credbridge, "worker", "--interval", "0.2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while receiver.arrived == 0 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert receiver.arrived == 1, "the worker never reached the target"
-        finally:
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(timeout=10)
+        kill_worker_at_first_post(receiver, database_url, tmp_path)
         (delivery,) = container.delivery_admin.deliveries_for_award(None, award_id)
         assert delivery.status is DeliveryStatus.PENDING  # the kill left no record of success
         receiver.delay = 0.0

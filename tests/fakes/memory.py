@@ -811,6 +811,10 @@ class InMemoryOutboxRepository:
     def mark_delivered(self, event_id: str, now: datetime) -> None:
         self._s.update("outbox", event_id, replace(self._row(event_id), delivered_at=now))
 
+    def mark_delivered_many(self, event_ids: Sequence[str], now: datetime) -> None:
+        for event_id in event_ids:
+            self.mark_delivered(event_id, now)
+
     def retry_at(self, event_id: str, when: datetime, error: str) -> None:
         self._s.update("outbox", event_id, replace(self._row(event_id), last_error=error))
         self._s.database.outbox_available[event_id] = when

@@ -23,6 +23,8 @@ class WebhookReceiver(LoopbackApp):
         self.posts = 0
         self.arrived = 0
         """Signed requests that reached the handler (before ``delay``)."""
+        self.busy_for: int | None = None
+        """When set, every request is answered 503 with this ``Retry-After`` (seconds)."""
 
     def handle(self, request: Request) -> Response:
         raw = request.get_data()
@@ -32,6 +34,9 @@ class WebhookReceiver(LoopbackApp):
                 self.rejected.append(wrong)
             return Response(json.dumps({"error": wrong}), status=401)
         key = request.headers.get(IDEMPOTENCY_HEADER, "")
+        if self.busy_for is not None:
+            headers = {"Retry-After": str(self.busy_for)}
+            return Response(json.dumps({"error": "busy"}), status=503, headers=headers)
         with self.lock:
             self.arrived += 1
         started = time.monotonic()

@@ -40,6 +40,19 @@ def test_the_award_gets_its_line_under_the_rule_in_force(credit_world: CreditWor
     ]
 
 
+def test_a_delivery_batch_reads_each_awards_current_lines(credit_world: CreditWorld) -> None:
+    world = credit_world
+    configure(world, "TX")
+    first, second = award(world, WITH_CREDIT), award(world, WITHOUT_CREDIT)
+    found = world.container.credit.lines_for_awards([first, second, "no-such-award"])
+    assert found == {
+        first: world.container.credit.lines_for_award(first),
+        second: world.container.credit.lines_for_award(second),
+        "no-such-award": [],
+    }
+    assert len(found[first]) == 1
+
+
 def test_tennessee_counts_six_pdps_per_micro_credential(credit_world: CreditWorld) -> None:
     world = credit_world
     configure(world, "TN")

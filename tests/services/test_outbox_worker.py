@@ -15,8 +15,10 @@ from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
 TOPIC = "credential.awarded"
 
 
-def add_event(uow_factory: InMemoryUnitOfWorkFactory, clock: FakeClock, key: str) -> str:
-    event = OutboxEvent(new_id(), TOPIC, key, {"n": key}, clock.now())
+def add_event(
+    uow_factory: InMemoryUnitOfWorkFactory, clock: FakeClock, key: str, topic: str = TOPIC
+) -> str:
+    event = OutboxEvent(new_id(), topic, key, {"n": key}, clock.now())
     with uow_factory() as uow:
         uow.outbox.add(event)
         uow.commit()

@@ -270,3 +270,19 @@ def test_the_payroll_file_never_hands_a_spreadsheet_a_formula(credit_world: Cred
     (row,) = read(c.payroll.export(world.admin, world.district_id).text)
     assert row["Name"] == '\'=HYPERLINK("http://evil.example")'
     assert row["Amount"] == "10"
+
+
+def test_a_delivery_batch_reads_the_same_amounts_as_one_award_at_a_time(
+    credit_world: CreditWorld,
+) -> None:
+    world = credit_world
+    pay(world, "120.00")
+    kept = award(world, HINGE)
+    rejected = award(world, HINGE, world.other_teacher)
+    stipend = world.container.stipends.for_award(rejected)
+    assert stipend is not None
+    world.container.stipends.reject(world.admin, stipend[0].id, "Not eligible this year.")
+    awards = [kept, rejected, "no-such-award"]
+    amounts = world.container.stipends.amounts_for_awards(awards)
+    assert amounts == {kept: D("120.00"), rejected: None, "no-such-award": None}
+    assert amounts == {a: world.container.stipends.amount_for_award(a) for a in awards}

@@ -150,6 +150,19 @@ class SqlCreditRepository:
         rows = self._session.scalars(query.order_by(CreditLineRow.created_at, CreditLineRow.id))
         return [_line(row) for row in rows]
 
+    def lines_for_awards(self, award_ids: list[str]) -> dict[str, list[StoredLine]]:
+        found: dict[str, list[StoredLine]] = {award_id: [] for award_id in award_ids}
+        if not award_ids:
+            return found
+        rows = self._session.scalars(
+            select(CreditLineRow)
+            .where(CreditLineRow.award_id.in_(award_ids), CreditLineRow.superseded_at.is_(None))
+            .order_by(CreditLineRow.created_at, CreditLineRow.id)
+        )
+        for row in rows:
+            found[row.award_id].append(_line(row))
+        return found
+
     def lines_for_people(self, person_ids: list[str]) -> list[StoredLine]:
         if not person_ids:
             return []

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lti_tool.db.models import AwardRow, DeliveryRow, DeliveryTargetRow, IssuedCredentialRow
+from lti_tool.db.models import (
+    AwardRow,
+    DeliveryRow,
+    DeliveryTargetRow,
+    ExternalIdentityRow,
+    IssuedCredentialRow,
+    PersonRow,
+)
+from lti_tool.db.repositories.events import _award as award_from_row
+from lti_tool.db.repositories.people import _person as person_from_row
 from lti_tool.domain.delivery import Delivery, DeliveryAction, DeliveryStatus, DeliveryTarget
 from lti_tool.domain.errors import NotFoundError
+from lti_tool.domain.model import ExternalIdentity
+from lti_tool.domain.roles import IdentityKind
+from lti_tool.ports_delivery import AwardHolder
 
 
 def _target(row: DeliveryTargetRow) -> DeliveryTarget:
@@ -98,6 +111,8 @@ class SqlDeliveryTargetRepository:
 class SqlDeliveryRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._held: dict[str, DeliveryRow] = {}
+        """Rows of a batch, held so the session's (weak) identity map keeps them for ``get``."""
 
     def add(self, delivery: Delivery) -> None:
         row = DeliveryRow(id=delivery.id)
@@ -116,6 +131,20 @@ class SqlDeliveryRepository:
         if row is None:
             raise NotFoundError("That delivery does not exist.")
         return _delivery(row)
+
+    def get_many(self, delivery_ids: Sequence[str]) -> dict[str, Delivery]:
+        if not delivery_ids:
+            return {}
+        rows = self._session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(delivery_ids)))
+        self._held.update({row.id: row for row in rows})
+        return {key: _delivery(self._held[key]) for key in delivery_ids if key in self._held}
+
+    def save_many(self, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            row = self._session.get(DeliveryRow, delivery.id)
+            assert row is not None
+            _fill_delivery(row, delivery)
+        self._session.flush()
 
     def find(self, target_id: str, award_id: str, action: str) -> Delivery | None:
         row = self._session.scalar(
@@ -170,6 +199,39 @@ class SqlDeliveryRepository:
         return self._session.scalar(
             select(IssuedCredentialRow.id).where(IssuedCredentialRow.award_id == award_id)
         )
+
+    def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:
+        if not award_ids:
+            return {}
+        rows = self._session.execute(
+            select(IssuedCredentialRow.award_id, IssuedCredentialRow.id).where(
+                IssuedCredentialRow.award_id.in_(award_ids)
+            )
+        )
+        return {str(award_id): str(credential_id) for award_id, credential_id in rows}
+
+    def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
+        if not award_ids:
+            return {}
+        pairs = self._session.execute(
+            select(AwardRow, PersonRow)
+            .join(PersonRow, PersonRow.id == AwardRow.person_id)
+            .where(AwardRow.id.in_(award_ids))
+        ).all()
+        identities: dict[str, list[ExternalIdentity]] = {}
+        person_ids = {person.id for _, person in pairs}
+        for row in self._session.scalars(
+            select(ExternalIdentityRow).where(ExternalIdentityRow.person_id.in_(person_ids))
+        ):
+            identities.setdefault(row.person_id, []).append(
+                ExternalIdentity(row.person_id, IdentityKind(row.kind), row.namespace, row.value)
+            )
+        return {
+            award.id: AwardHolder(
+                award_from_row(award), person_from_row(person), tuple(identities.get(person.id, ()))
+            )
+            for award, person in pairs
+        }
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:
         if not award_ids:

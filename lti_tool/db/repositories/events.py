@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -213,28 +214,30 @@ class SqlOutboxRepository:
         )
         if self._session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        claimed = []
-        for row in list(self._session.scalars(query)):
-            # A conditional update: on SQLite (no row locks) a second worker that read the same
-            # row finds it already leased and leaves it.
-            result = self._session.execute(
-                update(OutboxEventRow)
-                .where(
-                    OutboxEventRow.id == row.id,
-                    OutboxEventRow.available_at == row.available_at,
-                    OutboxEventRow.delivered_at.is_(None),
-                )
-                .values(
-                    available_at=lease_until,
-                    attempts=OutboxEventRow.attempts + 1,
-                    claimed_by=worker,
-                )
-                .execution_options(synchronize_session=False)
+        rows = list(self._session.scalars(query))
+        if not rows:
+            return []
+        # One conditional update for the batch: on SQLite (no row locks) a second worker that
+        # read the same rows finds them already leased (``available_at`` past ``now``) and
+        # leaves them; RETURNING says which rows this claim took.
+        taken = self._session.execute(
+            update(OutboxEventRow)
+            .where(
+                OutboxEventRow.id.in_([row.id for row in rows]),
+                OutboxEventRow.available_at <= now,
+                OutboxEventRow.delivered_at.is_(None),
+                OutboxEventRow.dead_at.is_(None),
             )
-            if getattr(result, "rowcount", 0) == 1:
-                self._session.expire(row)
-                claimed.append(_event(row))
-        return claimed
+            .values(
+                available_at=lease_until, attempts=OutboxEventRow.attempts + 1, claimed_by=worker
+            )
+            .returning(OutboxEventRow.id, OutboxEventRow.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        attempts = {str(event_id): int(count) for event_id, count in taken}
+        return [
+            replace(_event(row), attempts=attempts[row.id]) for row in rows if row.id in attempts
+        ]
 
     def _row(self, event_id: str) -> OutboxEventRow:
         row = self._session.get(OutboxEventRow, event_id)
@@ -249,6 +252,15 @@ class SqlOutboxRepository:
         row = self._row(event_id)
         row.delivered_at = now
         row.last_error = None
+
+    def mark_delivered_many(self, event_ids: Sequence[str], now: datetime) -> None:
+        if event_ids:
+            self._session.execute(
+                update(OutboxEventRow)
+                .where(OutboxEventRow.id.in_(list(event_ids)))
+                .values(delivered_at=now, last_error=None),
+                execution_options={"synchronize_session": False},
+            )
 
     def retry_at(self, event_id: str, when: datetime, error: str) -> None:
         row = self._row(event_id)

@@ -68,6 +68,12 @@ class SqlStipendRepository:
         row = self._session.scalar(select(StipendRow).where(StipendRow.award_id == award_id))
         return None if row is None else _stipend(row)
 
+    def for_awards(self, award_ids: list[str]) -> dict[str, Stipend]:
+        if not award_ids:
+            return {}
+        rows = self._session.scalars(select(StipendRow).where(StipendRow.award_id.in_(award_ids)))
+        return {row.award_id: _stipend(row) for row in rows}
+
     def append(self, entry: StipendEntry) -> None:
         self._session.add(
             StipendEntryRow(
