@@ -12,13 +12,12 @@ all on the partitioned session cookie."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import BrowserContext, FrameLocator, Page, Playwright, Route, expect
+from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect
 
 from lti_tool.demo_files import sample_file
 from lti_tool.domain.catalog import EvidenceKind
@@ -33,6 +32,7 @@ from tests.browser.storage_platform import (
     serve_tool,
 )
 from tests.browser.tls import self_signed_context
+from tests.browser.world import autosave, upload_evidence
 from tests.fakes.lms_tokens import ROLE_LEARNER
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,6 @@ TITLE = "Checking Understanding with Hinge Questions"
 FLOW_MS = 20_000
 SESSION = "credbridge_session"
 BLOCK_THIRD_PARTY = {"profile": {"cookie_controls_mode": 1}}
-MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "mp4": "video/mp4"}
 
 
 @pytest.fixture
@@ -84,8 +83,9 @@ def framed_text(page: Page, lms: StoragePlatform, url: str) -> str:
     return frame.inner_text("body").strip()
 
 
-def submit_for_review(frame: FrameLocator, served: ServedTool) -> list[str]:
+def submit_for_review(page: Page, served: ServedTool) -> list[str]:
     """Start the credential, fill every required item, submit; the uploaded file names."""
+    frame = page.frame_locator("iframe[name=tool]")
     frame.get_by_role("navigation", name="Main").get_by_role("link", name="Catalog").click()
     frame.get_by_role("link", name=TITLE).click()
     frame.get_by_role("button", name="Start this micro-credential").click()
@@ -93,19 +93,13 @@ def submit_for_review(frame: FrameLocator, served: ServedTool) -> list[str]:
     uploaded = []
     for section in served.container.catalog.credential(SLUG)[1].definition.sections:
         for req in section.evidence:
-            field = frame.locator(f"#f-{section.key}-{req.key}")
+            field = f"#f-{section.key}-{req.key}"
             if req.kind is EvidenceKind.FILE:
                 name, data = sample_file(req.accepts[0], f"{section.title} {req.label}")
-                form = frame.locator("form.upload", has=field)
-                mime = MEDIA_TYPES[name.rsplit(".", 1)[-1]]
-                field.set_input_files(files=[{"name": name, "mimeType": mime, "buffer": data}])
-                form.get_by_role("button", name="Upload").click()
-                expect(frame.get_by_role("link", name=name)).to_be_visible(timeout=FLOW_MS)
+                upload_evidence(page, frame, field, name, data, FLOW_MS)
                 uploaded.append(name)
             elif req.kind is EvidenceKind.REFLECTION:
-                field.fill(f"My reflection on {section.title}: what my students did.")
-                status = frame.locator("form.autosave", has=field).locator(".save-status")
-                expect(status).to_have_text(re.compile(r"^Saved "))
+                autosave(frame, field, f"My reflection on {section.title}: what my students did.")
     frame.get_by_role("button", name="Submit for review").click()
     expect(frame.get_by_text("Submitted. An assessor will review it")).to_be_visible()
     return uploaded
@@ -142,9 +136,9 @@ def test_the_teacher_flow_with_third_party_cookies_blocked(
     }
     lms.login_query = f"{served.url}/lti/login?{urlencode(params)}"
     page.goto(f"{lms.base_url}/course")
-    frame = page.frame_locator("iframe[name=tool]")
-    frame.get_by_role("navigation", name="Main").wait_for(timeout=FLOW_MS)
-    uploaded = submit_for_review(frame, served)
+    navigation = page.frame_locator("iframe[name=tool]").get_by_role("navigation", name="Main")
+    navigation.wait_for(timeout=FLOW_MS)
+    uploaded = submit_for_review(page, served)
 
     seen = served.side.seen
     (launch,) = [s for s in seen if (s.method, s.path) == ("POST", "/lti/launch")]
