@@ -5,9 +5,10 @@ are ``SameSite=None; Secure; Partitioned``; the fake Canvas course page is ``htt
 another site. The browser profile blocks third-party cookies (``profile.cookie_controls_mode``
 = 1, what "Block third-party cookies" in chrome://settings/cookies stores), and a probe checks
 that first: a cookie the tool's site sets inside the frame comes back only if partitioned. Then
-the launch goes through LTI Platform Storage (its POST carries no cookie at all), and the
-teacher opens the catalog, starts a credential, uploads files, writes reflections and submits,
-all on the partitioned session cookie."""
+the teacher launches in the frame, opens the catalog, starts a credential, uploads files, writes
+reflections and submits, all on the partitioned session cookie. The launch is bound by the
+partitioned login cookie, or, when the launch POST carries no cookie at all, goes through LTI
+Platform Storage (both are run)."""
 
 from __future__ import annotations
 

@@ -76,7 +76,11 @@ def _people(built: dict[str, Container]) -> list[str]:
 
 
 def test_the_launch_goes_through_platform_storage(
-    browser: Browser, lms: StoragePlatform, tool: str, built: dict[str, Container]
+    browser: Browser,
+    lms: StoragePlatform,
+    tool: str,
+    built: dict[str, Container],
+    served: ServedTool,
 ) -> None:
     page, seen = _open_course(browser, lms, tool)
     with page.expect_response(f"{tool}/lti/launch/storage", timeout=FLOW_MS) as answer:
@@ -91,6 +95,8 @@ def test_the_launch_goes_through_platform_storage(
     assert any(url == f"{tool}/" for url, _ in seen)
     launch = [status for url, status in seen if url == f"{tool}/lti/launch"]
     assert launch == [200]  # no cookie came with the LMS's POST: the storage page answered
+    (posted,) = [s for s in served.side.seen if (s.method, s.path) == ("POST", "/lti/launch")]
+    assert posted.cookies == frozenset()
     assert _people(built) == ["Lena Ortiz"]
     page.context.close()
 
