@@ -15,7 +15,7 @@ from lti_tool.demo_lms.tokens import MEMBERSHIP, ROLE_INSTRUCTOR, ROLE_LEARNER
 from lti_tool.domain.catalog import EvidenceKind
 from lti_tool.domain.media import MediaFamily
 from tests.browser.accessibility import axe_violations, screenshots
-from tests.browser.world import Visit, World, launch, world
+from tests.browser.world import Visit, World, autosave, launch, upload_evidence, world
 
 pytestmark = pytest.mark.browser
 
@@ -98,27 +98,14 @@ def submit_evidence(teacher: Visit, world: World, pages: Pages) -> dict[str, int
             teacher.context.route(re.compile(r"/uploads/[^/?]+\?offset="), drop_second_piece)
         else:
             name, data = sample_file(req.accepts[0], f"{section.title} {req.label}")
-        suffix = name.rsplit(".", 1)[-1]
-        mime = {"pdf": "application/pdf", "mp4": "video/mp4"}.get(suffix, "application/pdf")
-        form.locator(field).set_input_files(
-            files=[{"name": name, "mimeType": mime, "buffer": data}]
-        )
-        form.get_by_role("button", name="Upload").click()
-        expect(f.get_by_role("link", name=name)).to_be_visible(timeout=FLOW_MS)
-        tool = teacher.page.frame(name="tool")
-        assert tool is not None
-        tool.wait_for_load_state()  # the reloaded editor's script is listening again
+        upload_evidence(teacher.page, f, field, name, data, FLOW_MS)
     for section in definition.sections:
         for req in section.evidence:
             field = f"#f-{section.key}-{req.key}"
             if req.kind is EvidenceKind.REFLECTION:
-                f.locator(field).fill(f"My reflection on {section.title}: what students did.")
+                autosave(f, field, f"My reflection on {section.title}: what students did.")
             elif req.kind is EvidenceKind.LINK:
-                f.locator(field).fill(f"https://example.org/evidence/{section.key}/{req.key}")
-            else:
-                continue
-            status = f.locator("form.autosave", has=f.locator(field)).locator(".save-status")
-            expect(status).to_have_text(re.compile(r"^Saved "))
+                autosave(f, field, f"https://example.org/evidence/{section.key}/{req.key}")
     pages.check(teacher, submission_path(f), "teacher-submission-draft")
     f.get_by_role("button", name="Submit for review").click()
     expect(f.get_by_text("Submitted. An assessor will review it")).to_be_visible()

@@ -3,6 +3,7 @@ that iframe (no demo sign-in): OIDC login, the platform's signed id_token, the t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -11,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page
+from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, expect
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
@@ -24,6 +25,7 @@ from tests.fakes.lms import FakePlatform
 from tests.lti.live import live_tool
 from tests.web.conftest import DEMO_CATALOG, make_settings
 
+MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "mp4": "video/mp4"}
 CLIENT = "course-client"
 DEPLOYMENT = "dep-course"
 FRAME_WIDTH = 800
@@ -110,3 +112,25 @@ def launch(
     frame = page.frame_locator("iframe[name=tool]")
     frame.get_by_role("navigation", name="Main").wait_for(timeout=3 * TIMEOUT_MS)
     return Visit(context, page, frame)
+
+
+def upload_evidence(
+    page: Page, frame: FrameLocator, field: str, name: str, data: bytes, timeout: float
+) -> None:
+    """Upload ``name`` through the editor's form holding ``field`` (a CSS selector) and wait
+    until the reloaded editor lists it and its script is listening again."""
+    form = frame.locator("form.upload", has=frame.locator(field))
+    mime = MEDIA_TYPES.get(name.rsplit(".", 1)[-1], "application/pdf")
+    form.locator(field).set_input_files(files=[{"name": name, "mimeType": mime, "buffer": data}])
+    form.get_by_role("button", name="Upload").click()
+    expect(frame.get_by_role("link", name=name)).to_be_visible(timeout=timeout)
+    tool = page.frame(name="tool")
+    assert tool is not None
+    tool.wait_for_load_state()
+
+
+def autosave(frame: FrameLocator, field: str, text: str) -> None:
+    """Type into an autosaving field of the editor and wait until it says it saved."""
+    frame.locator(field).fill(text)
+    status = frame.locator("form.autosave", has=frame.locator(field)).locator(".save-status")
+    expect(status).to_have_text(re.compile(r"^Saved "))

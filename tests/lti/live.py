@@ -3,6 +3,7 @@ platform must reach the tool itself (its JWKS) or where cookies matter."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,11 +24,15 @@ class _LateApp:
 
 
 @contextmanager
-def live_tool(make_app: Callable[[str], Flask]) -> Iterator[str]:
-    """Serve ``make_app(base_url)`` on a free loopback port; yields the base URL."""
+def live_tool(
+    make_app: Callable[[str], Flask], ssl_context: ssl.SSLContext | None = None
+) -> Iterator[str]:
+    """Serve ``make_app(base_url)`` on a free loopback port; yields the base URL (https when
+    given an ``ssl_context``)."""
     late = _LateApp()
-    server = make_server("127.0.0.1", 0, late, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
+    server = make_server("127.0.0.1", 0, late, threaded=True, ssl_context=ssl_context)
+    scheme = "https" if ssl_context else "http"
+    url = f"{scheme}://127.0.0.1:{server.server_port}"
     late.app = make_app(url)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
