@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from lti_tool.db.models import IssuedCredentialRow, IssuerKeyRow, IssuerProfileRow, StackAwardRow
 from lti_tool.domain.badges import (
@@ -19,6 +20,7 @@ from lti_tool.domain.badges import (
     StackPolicy,
 )
 from lti_tool.domain.errors import NotFoundError
+from lti_tool.ports_badges import IssuedFilter
 
 
 def _issuer(row: IssuerProfileRow) -> IssuerProfile:
@@ -235,17 +237,46 @@ class SqlIssuedCredentialRepository:
             after = (rows[-1].issued_at, rows[-1].id)
             self._session.expunge_all()
 
-    def page(self, limit: int, offset: int) -> list[IssuedCredential]:
-        rows = self._session.scalars(
-            select(IssuedCredentialRow)
-            .order_by(IssuedCredentialRow.issued_at.desc(), IssuedCredentialRow.id)
-            .limit(limit)
-            .offset(offset)
+    def page(
+        self,
+        limit: int,
+        offset: int,
+        filters: IssuedFilter | None = None,
+        sort: str = "",
+        descending: bool = False,
+    ) -> list[IssuedCredential]:
+        row, order = IssuedCredentialRow, _ISSUED_SORTS.get(sort)
+        if order is None:
+            order, descending = row.issued_at, True
+        query = _issued(select(row), filters).order_by(
+            order.desc() if descending else order.asc(), row.id
         )
-        return [_credential(row) for row in rows]
+        return [
+            _credential(found) for found in self._session.scalars(query.limit(limit).offset(offset))
+        ]
 
-    def count(self) -> int:
-        return int(self._session.scalar(select(func.count()).select_from(IssuedCredentialRow)) or 0)
+    def count(self, filters: IssuedFilter | None = None) -> int:
+        query = _issued(select(func.count()).select_from(IssuedCredentialRow), filters)
+        return int(self._session.scalar(query) or 0)
+
+
+Columns = TypeVarTuple("Columns")
+_ISSUED_SORTS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
+    "issued": IssuedCredentialRow.issued_at,
+    "title": func.lower(IssuedCredentialRow.title),
+}
+
+
+def _issued(query: Select[*Columns], filters: IssuedFilter | None) -> Select[*Columns]:
+    """Keep the issued credentials the filter matches."""
+    row = IssuedCredentialRow
+    if filters is not None and filters.status in ("valid", "revoked"):
+        revoked = row.revoked_at.is_not(None)
+        query = query.where(revoked if filters.status == "revoked" else ~revoked)
+    if filters is not None and filters.title.strip():
+        needle = filters.title.strip().lower()
+        query = query.where(func.lower(row.title).contains(needle, autoescape=True))
+    return query
 
 
 def _stack_award(row: StackAwardRow) -> StackAward:
