@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from lti_tool.db.models import IssuedCredentialRow, IssuerKeyRow, IssuerProfileRow, StackAwardRow
+from lti_tool.db.repositories.issued_list import ISSUED_ORDER, issued_where
 from lti_tool.domain.badges import (
     CredentialKind,
     IssuedCredential,
@@ -245,10 +245,10 @@ class SqlIssuedCredentialRepository:
         sort: str = "",
         descending: bool = False,
     ) -> list[IssuedCredential]:
-        row, order = IssuedCredentialRow, _ISSUED_SORTS.get(sort)
+        row, order = IssuedCredentialRow, ISSUED_ORDER.get(sort)
         if order is None:
             order, descending = row.issued_at, True
-        query = _issued(select(row), filters).order_by(
+        query = issued_where(select(row), filters).order_by(
             order.desc() if descending else order.asc(), row.id
         )
         return [
@@ -256,27 +256,8 @@ class SqlIssuedCredentialRepository:
         ]
 
     def count(self, filters: IssuedFilter | None = None) -> int:
-        query = _issued(select(func.count()).select_from(IssuedCredentialRow), filters)
+        query = issued_where(select(func.count()).select_from(IssuedCredentialRow), filters)
         return int(self._session.scalar(query) or 0)
-
-
-Columns = TypeVarTuple("Columns")
-_ISSUED_SORTS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
-    "issued": IssuedCredentialRow.issued_at,
-    "title": func.lower(IssuedCredentialRow.title),
-}
-
-
-def _issued(query: Select[*Columns], filters: IssuedFilter | None) -> Select[*Columns]:
-    """Keep the issued credentials the filter matches."""
-    row = IssuedCredentialRow
-    if filters is not None and filters.status in ("valid", "revoked"):
-        revoked = row.revoked_at.is_not(None)
-        query = query.where(revoked if filters.status == "revoked" else ~revoked)
-    if filters is not None and filters.title.strip():
-        needle = filters.title.strip().lower()
-        query = query.where(func.lower(row.title).contains(needle, autoescape=True))
-    return query
 
 
 def _stack_award(row: StackAwardRow) -> StackAward:
