@@ -40,6 +40,19 @@ class IssuerRepository(Protocol):
         ...
 
 
+ISSUED_SORTS = ("issued", "title")
+"""Issued credentials' sort keys (a whitelist: a request never names SQL)."""
+
+
+@dataclass(frozen=True)
+class IssuedFilter:
+    """Which issued credentials a page shows: ``status`` "valid" or "revoked" (else both),
+    ``title`` a case-insensitive fragment of the credential's title."""
+
+    status: str = ""
+    title: str = ""
+
+
 class IssuedCredentialRepository(Protocol):
     def add(self, credential: IssuedCredential) -> None:
         """Raises ConflictError (at commit) when the award already has a credential."""
@@ -58,9 +71,16 @@ class IssuedCredentialRepository(Protocol):
         """Every credential, oldest first, loaded ``batch`` at a time (exports)."""
         ...
 
-    def count(self) -> int: ...
-    def page(self, limit: int, offset: int) -> list[IssuedCredential]:
-        """Newest first."""
+    def count(self, filters: IssuedFilter | None = None) -> int: ...
+    def page(
+        self,
+        limit: int,
+        offset: int,
+        filters: IssuedFilter | None = None,
+        sort: str = "",
+        descending: bool = False,
+    ) -> list[IssuedCredential]:
+        """Sorted in SQL by a key of ISSUED_SORTS; newest first otherwise."""
         ...
 
 

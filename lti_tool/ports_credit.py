@@ -65,6 +65,21 @@ class LedgerRow:
     latest: StipendEntry
 
 
+LEDGER_SORTS = ("requested", "amount", "educator")
+"""The ledger's sort keys; anything else sorts newest request first (never raw SQL)."""
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """Which stipends a ledger page shows; ``educator`` is a case-insensitive name fragment."""
+
+    district_id: str | None = None
+    state: StipendState | None = None
+    funding_source: str | None = None
+    school_id: str | None = None
+    educator: str = ""
+
+
 class CreditRepository(Protocol):
     def settings(self, organization_id: str) -> CreditSettings | None: ...
     def put_settings(self, settings: CreditSettings) -> None: ...
@@ -121,6 +136,24 @@ class StipendRepository(Protocol):
         self, district_id: str | None = None, state: StipendState | None = None
     ) -> list[LedgerRow]:
         """Each stipend with its latest entry, newest request first."""
+        ...
+
+    def ledger_page(
+        self, filters: LedgerFilter, sort: str, descending: bool, limit: int, offset: int
+    ) -> tuple[list[LedgerRow], int]:
+        """One page of the filtered ledger, sorted in SQL by a key of LEDGER_SORTS, and the
+        number of stipends the filter matches."""
+        ...
+
+    def ledger_amounts(
+        self, filters: LedgerFilter
+    ) -> list[tuple[str | None, str, StipendState, Decimal]]:
+        """(school id, funding source, latest state, amount) of every stipend the filter
+        matches: what the totals add up."""
+        ...
+
+    def ledger_choices(self, district_id: str | None) -> tuple[list[str], list[str]]:
+        """School ids and funding sources that have stipends: the filters' choices."""
         ...
 
     def budgets(self, district_id: str) -> dict[str, Decimal]: ...

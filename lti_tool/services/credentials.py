@@ -39,8 +39,9 @@ from lti_tool.domain.ob3 import (
 from lti_tool.domain.review import final_scores
 from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from lti_tool.ports_badges import CredentialProofs, SignedCredential
+from lti_tool.ports_badges import CredentialProofs, IssuedFilter, SignedCredential
 from lti_tool.services.common import Actor, Page, page_bounds, record
+from lti_tool.services.listing import ListQuery
 
 ENTITY = "credential"
 MAX_REASON = 500
@@ -228,13 +229,15 @@ class CredentialService:
         with self._uow() as uow:
             return uow.credentials.get(credential_id)
 
-    def issued(self, actor: Actor, page: int = 1, per_page: int = 25) -> Page[IssuedCredential]:
-        """Every credential, newest first, for the issuer of record."""
+    def issued(
+        self, actor: Actor, query: ListQuery, filters: IssuedFilter | None = None
+    ) -> Page[IssuedCredential]:
+        """One page of every credential (newest first unless sorted), for the issuer of record."""
         actor.require(Role.ISSUER)
-        page, per_page, offset = page_bounds(page, per_page)
+        page, per_page, offset = page_bounds(query.page, query.per_page)
         with self._uow() as uow:
-            return Page(uow.credentials.page(per_page, offset), uow.credentials.count(), page,
-                        per_page)  # fmt: skip
+            found = uow.credentials.page(per_page, offset, filters, query.sort, query.descending)
+            return Page(found, uow.credentials.count(filters), page, per_page)
 
     def mine(self, actor: Actor) -> list[IssuedCredential]:
         with self._uow() as uow:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -23,8 +23,8 @@ from lti_tool.domain.stipends import (
     check_move,
 )
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from lti_tool.ports_credit import LedgerRow
-from lti_tool.services.common import Actor, record
+from lti_tool.ports_credit import LedgerFilter, LedgerRow
+from lti_tool.services.common import Actor, Page, page_bounds, record
 from lti_tool.services.credit_admin import amount_or_none
 from lti_tool.services.credit_scope import (
     admin_id,
@@ -33,6 +33,7 @@ from lti_tool.services.credit_scope import (
     school_of,
 )
 from lti_tool.services.decisions import Decided
+from lti_tool.services.listing import ListQuery
 
 
 @dataclass(frozen=True)
@@ -140,31 +141,26 @@ class StipendService:
     ) -> list[LedgerView]:
         actor.require(Role.ADMIN)
         with self._uow() as uow:
-            names: dict[str, str] = {}
+            return _views(uow, uow.stipends.ledger(district_id, state))
 
-            def org_name(org_id: str | None) -> str:
-                if not org_id:
-                    return "-"
-                if org_id not in names:
-                    names[org_id] = uow.people.organization(org_id).name
-                return names[org_id]
+    def page(self, actor: Actor, filters: LedgerFilter, query: ListQuery) -> Page[LedgerView]:
+        """One page of the ledger, filtered and sorted in SQL (a large district's ledger is
+        never loaded whole)."""
+        actor.require(Role.ADMIN)
+        page, per_page, offset = page_bounds(query.page, query.per_page)
+        with self._uow() as uow:
+            rows, total = uow.stipends.ledger_page(
+                filters, query.sort, query.descending, per_page, offset
+            )
+            return Page(_views(uow, rows), total, page, per_page)
 
-            people: dict[str, str] = {}
-            titles: dict[str, str] = {}
-            views = []
-            for row in uow.stipends.ledger(district_id, state):
-                slug, person_id = row.stipend.credential_slug, row.stipend.person_id
-                if slug not in titles:
-                    version = uow.catalog.current_version(slug)
-                    titles[slug] = version.definition.title if version else slug
-                if person_id not in people:
-                    people[person_id] = uow.people.person(person_id).display_name
-                views.append(
-                    LedgerView(
-                        row, people[person_id], org_name(row.stipend.school_id), titles[slug]
-                    )
-                )
-            return views
+    def choices(self, actor: Actor, district_id: str | None) -> tuple[dict[str, str], list[str]]:
+        """Schools (id -> name) and funding sources the ledger filters offer."""
+        actor.require(Role.ADMIN)
+        with self._uow() as uow:
+            schools, sources = uow.stipends.ledger_choices(district_id)
+            names = {school: uow.people.organization(school).name for school in schools}
+        return dict(sorted(names.items(), key=lambda item: item[1].casefold())), sources
 
     def for_award(self, award_id: str) -> tuple[Stipend, StipendState] | None:
         """The award's stipend and its state (no actor: delivery targets that carry stipends)."""
@@ -254,15 +250,19 @@ class StipendService:
             )  # fmt: skip
             uow.commit()
 
-    def totals(self, actor: Actor, district_id: str) -> Totals:
+    def totals(self, actor: Actor, district_id: str, filters: LedgerFilter | None = None) -> Totals:
+        """The sums of every stipend the filter matches (all pages), and the district's budgets
+        (those count every stipend: a budget is never filtered)."""
         actor.require(Role.ADMIN)
-        views = self.ledger(actor, district_id)
+        chosen = replace(filters or LedgerFilter(), district_id=district_id)
         rows: dict[tuple[str, str], TotalRow] = {}
-        for view in views:
-            key = (view.school, view.row.stipend.funding_source)
-            total = rows.setdefault(key, TotalRow(*key))
-            total.by_state[view.row.latest.state.value] += view.row.stipend.amount
         with self._uow() as uow:
+            schools: dict[str | None, str] = {None: "-"}
+            for school_id, source, state, amount in uow.stipends.ledger_amounts(chosen):
+                if school_id not in schools:
+                    schools[school_id] = uow.people.organization(str(school_id)).name
+                key = (schools[school_id], source)
+                rows.setdefault(key, TotalRow(*key)).by_state[state.value] += amount
             budgets = uow.stipends.budgets(district_id)
             sources = sorted({source for _, source in rows} | set(budgets))
             budget_rows = [
@@ -270,3 +270,28 @@ class StipendService:
                 for source in sources
             ]
         return Totals([rows[key] for key in sorted(rows)], budget_rows)
+
+
+def _views(uow: UnitOfWork, rows: list[LedgerRow]) -> list[LedgerView]:
+    """Ledger rows with the names an admin reads (each name looked up once)."""
+    names: dict[str, str] = {}
+    people: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    views = []
+    for row in rows:
+        slug, person_id, school = (
+            row.stipend.credential_slug,
+            row.stipend.person_id,
+            row.stipend.school_id,
+        )
+        if slug not in titles:
+            version = uow.catalog.current_version(slug)
+            titles[slug] = version.definition.title if version else slug
+        if person_id not in people:
+            people[person_id] = uow.people.person(person_id).display_name
+        if school and school not in names:
+            names[school] = uow.people.organization(school).name
+        views.append(
+            LedgerView(row, people[person_id], names[school] if school else "-", titles[slug])
+        )
+    return views

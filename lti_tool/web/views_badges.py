@@ -10,16 +10,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import Role
 from lti_tool.mail import FolderMailer
+from lti_tool.ports_badges import ISSUED_SORTS, IssuedFilter
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import list_query
 
 bp = Blueprint("badges", __name__)
-
-
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 @bp.get("/me/credentials")
@@ -54,10 +49,13 @@ def email(credential_id: str) -> Any:
 @bp.get("/issued")
 @requires(Role.ISSUER)
 def issued() -> Any:
-    page = container().credentials.issued(current_actor(), _page())
+    query = list_query(("status",), sorts=ISSUED_SORTS)
+    filters = IssuedFilter(status=query.filters["status"], title=query.search)
+    page = container().credentials.issued(current_actor(), query, filters)
     return render_template(
-        "issuer/issued.html", page=page, pending=container().stacks.pending(current_actor())
-    )
+        "issuer/issued.html", page=page, query=query,
+        pending=container().stacks.pending(current_actor()),
+    )  # fmt: skip
 
 
 @bp.post("/issued/<credential_id>/revoke")

@@ -10,8 +10,10 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import Role
 from lti_tool.domain.stipends import StipendState
+from lti_tool.ports_credit import LEDGER_SORTS, LedgerFilter
 from lti_tool.services.credit_admin import LOCAL_KINDS
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import list_query
 
 bp = Blueprint("stipends", __name__, url_prefix="/admin/stipends")
 CONFIRMED = {
@@ -21,6 +23,8 @@ CONFIRMED = {
 }
 """Every move an admin makes by hand is confirmed first: approving commits budget, rejecting
 and marking paid close the stipend for good."""
+FILTERS = ("district", "state", "source", "school")
+"""The ledger's exact filters (``q`` searches the educator's name)."""
 
 
 def _back(district_id: str) -> Any:
@@ -32,17 +36,28 @@ def _back(district_id: str) -> Any:
 def index() -> Any:
     c = container()
     actor = current_actor()
-    district_id = request.args.get("district") or None
+    query = list_query(FILTERS, sorts=LEDGER_SORTS)
+    district_id = query.filters.get("district") or None
     try:
-        state = StipendState(request.args["state"]) if request.args.get("state") else None
+        state = StipendState(query.filters["state"]) if query.filters.get("state") else None
     except ValueError:
         state = None
-    ledger = c.stipends.ledger(actor, district_id, state)
-    totals = c.stipends.totals(actor, district_id) if district_id else None
+    filters = LedgerFilter(
+        district_id=district_id,
+        state=state,
+        funding_source=query.filters.get("source") or None,
+        school_id=query.filters.get("school") or None,
+        educator=query.search,
+    )
+    page = c.stipends.page(actor, filters, query)
+    totals = c.stipends.totals(actor, district_id, filters) if district_id else None
     districts = {o.id: o.name for o in c.people.organizations() if o.kind in LOCAL_KINDS}
+    schools, sources = c.stipends.choices(actor, district_id)
     return render_template(
-        "admin/stipends.html", ledger=ledger, totals=totals, district_id=district_id,
-        districts=districts, states=list(StipendState), state=state,
+        "admin/stipends.html", page=page, query=query, totals=totals, district_id=district_id,
+        districts=districts, states=list(StipendState), state=state, schools=schools,
+        sources=sources, filtered=bool(state or filters.funding_source or filters.school_id
+        or filters.educator),
     )  # fmt: skip
 
 

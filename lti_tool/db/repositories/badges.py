@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import IssuedCredentialRow, IssuerKeyRow, IssuerProfileRow, StackAwardRow
+from lti_tool.db.repositories.issued_list import ISSUED_ORDER, issued_where
 from lti_tool.domain.badges import (
     CredentialKind,
     IssuedCredential,
@@ -19,6 +20,7 @@ from lti_tool.domain.badges import (
     StackPolicy,
 )
 from lti_tool.domain.errors import NotFoundError
+from lti_tool.ports_badges import IssuedFilter
 
 
 def _issuer(row: IssuerProfileRow) -> IssuerProfile:
@@ -235,17 +237,27 @@ class SqlIssuedCredentialRepository:
             after = (rows[-1].issued_at, rows[-1].id)
             self._session.expunge_all()
 
-    def page(self, limit: int, offset: int) -> list[IssuedCredential]:
-        rows = self._session.scalars(
-            select(IssuedCredentialRow)
-            .order_by(IssuedCredentialRow.issued_at.desc(), IssuedCredentialRow.id)
-            .limit(limit)
-            .offset(offset)
+    def page(
+        self,
+        limit: int,
+        offset: int,
+        filters: IssuedFilter | None = None,
+        sort: str = "",
+        descending: bool = False,
+    ) -> list[IssuedCredential]:
+        row, order = IssuedCredentialRow, ISSUED_ORDER.get(sort)
+        if order is None:
+            order, descending = row.issued_at, True
+        query = issued_where(select(row), filters).order_by(
+            order.desc() if descending else order.asc(), row.id
         )
-        return [_credential(row) for row in rows]
+        return [
+            _credential(found) for found in self._session.scalars(query.limit(limit).offset(offset))
+        ]
 
-    def count(self) -> int:
-        return int(self._session.scalar(select(func.count()).select_from(IssuedCredentialRow)) or 0)
+    def count(self, filters: IssuedFilter | None = None) -> int:
+        query = issued_where(select(func.count()).select_from(IssuedCredentialRow), filters)
+        return int(self._session.scalar(query) or 0)
 
 
 def _stack_award(row: StackAwardRow) -> StackAward:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Numeric, Select, cast, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from lti_tool.db.models import StipendBudgetRow, StipendEntryRow, StipendRow
+from lti_tool.db.models import PersonRow, StipendBudgetRow, StipendEntryRow, StipendRow
 from lti_tool.domain.errors import NotFoundError
 from lti_tool.domain.stipends import Stipend, StipendEntry, StipendState
-from lti_tool.ports_credit import LedgerRow
+from lti_tool.ports_credit import LedgerFilter, LedgerRow
 
 
 def _stipend(row: StipendRow) -> Stipend:
@@ -32,6 +33,42 @@ def _entry(row: StipendEntryRow) -> StipendEntry:
     return StipendEntry(
         row.stipend_id, row.seq, StipendState(row.state), row.at, row.actor_id, row.note, row.batch
     )
+
+
+Columns = TypeVarTuple("Columns")
+_SORTS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
+    "requested": StipendRow.requested_at,
+    "amount": cast(StipendRow.amount, Numeric(14, 2)),
+    "educator": func.lower(PersonRow.display_name),
+}
+"""The whitelist of sortable columns (LEDGER_SORTS): a request never names SQL."""
+
+
+def _filtered(query: Select[*Columns], filters: LedgerFilter) -> Select[*Columns]:
+    """Join each stipend to its latest entry and keep those the filter matches."""
+    latest = (
+        select(StipendEntryRow.stipend_id, func.max(StipendEntryRow.seq).label("seq"))
+        .group_by(StipendEntryRow.stipend_id)
+        .subquery()
+    )
+    query = query.join(latest, latest.c.stipend_id == StipendRow.id).join(
+        StipendEntryRow,
+        (StipendEntryRow.stipend_id == StipendRow.id) & (StipendEntryRow.seq == latest.c.seq),
+    )
+    if filters.district_id is not None:
+        query = query.where(StipendRow.district_id == filters.district_id)
+    if filters.state is not None:
+        query = query.where(StipendEntryRow.state == filters.state.value)
+    if filters.funding_source is not None:
+        query = query.where(StipendRow.funding_source == filters.funding_source)
+    if filters.school_id is not None:
+        query = query.where(StipendRow.school_id == filters.school_id)
+    if filters.educator.strip():
+        needle = filters.educator.strip().lower()
+        query = query.join(PersonRow, PersonRow.id == StipendRow.person_id).where(
+            func.lower(PersonRow.display_name).contains(needle, autoescape=True)
+        )
+    return query
 
 
 class SqlStipendRepository:
@@ -99,26 +136,54 @@ class SqlStipendRepository:
     def ledger(
         self, district_id: str | None = None, state: StipendState | None = None
     ) -> list[LedgerRow]:
-        latest = (
-            select(StipendEntryRow.stipend_id, func.max(StipendEntryRow.seq).label("seq"))
-            .group_by(StipendEntryRow.stipend_id)
-            .subquery()
-        )
-        query = (
-            select(StipendRow, StipendEntryRow)
-            .join(latest, latest.c.stipend_id == StipendRow.id)
-            .join(
-                StipendEntryRow,
-                (StipendEntryRow.stipend_id == StipendRow.id)
-                & (StipendEntryRow.seq == latest.c.seq),
-            )
-            .order_by(StipendRow.requested_at.desc(), StipendRow.id)
-        )
-        if district_id is not None:
-            query = query.where(StipendRow.district_id == district_id)
-        if state is not None:
-            query = query.where(StipendEntryRow.state == state.value)
+        query = _filtered(select(StipendRow, StipendEntryRow), LedgerFilter(district_id, state))
+        query = query.order_by(StipendRow.requested_at.desc(), StipendRow.id)
         return [LedgerRow(_stipend(s), _entry(e)) for s, e in self._session.execute(query)]
+
+    def ledger_page(
+        self, filters: LedgerFilter, sort: str, descending: bool, limit: int, offset: int
+    ) -> tuple[list[LedgerRow], int]:
+        query = _filtered(select(StipendRow, StipendEntryRow), filters)
+        column = _SORTS.get(sort)
+        if column is None:
+            query = query.order_by(StipendRow.requested_at.desc(), StipendRow.id)
+        else:
+            if sort == "educator" and not filters.educator:
+                query = query.join(PersonRow, PersonRow.id == StipendRow.person_id)
+            query = query.order_by(column.desc() if descending else column.asc(), StipendRow.id)
+        rows = self._session.execute(query.limit(limit).offset(offset))
+        total = self._session.scalar(
+            _filtered(select(func.count()).select_from(StipendRow), filters)
+        )
+        return [LedgerRow(_stipend(s), _entry(e)) for s, e in rows], int(total or 0)
+
+    def ledger_amounts(
+        self, filters: LedgerFilter
+    ) -> list[tuple[str | None, str, StipendState, Decimal]]:
+        query = _filtered(
+            select(
+                StipendRow.school_id,
+                StipendRow.funding_source,
+                StipendEntryRow.state,
+                StipendRow.amount,
+            ),
+            filters,
+        )
+        return [
+            (school, source, StipendState(state), amount)
+            for school, source, state, amount in self._session.execute(query)
+        ]
+
+    def ledger_choices(self, district_id: str | None) -> tuple[list[str], list[str]]:
+        schools = select(StipendRow.school_id).distinct().where(StipendRow.school_id.is_not(None))
+        sources = select(StipendRow.funding_source).distinct()
+        if district_id is not None:
+            schools = schools.where(StipendRow.district_id == district_id)
+            sources = sources.where(StipendRow.district_id == district_id)
+        return (
+            sorted(str(school) for school in self._session.scalars(schools)),
+            sorted(self._session.scalars(sources)),
+        )
 
     def budgets(self, district_id: str) -> dict[str, Decimal]:
         rows = self._session.scalars(
