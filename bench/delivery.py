@@ -34,6 +34,7 @@ from bench.env import (
     postgres_admin_url,
     postgres_answers,
 )
+from bench.sections import replace_section
 from bench.seed import migrated_container
 from lti_tool.bootstrap import Container
 from lti_tool.demo import fill_draft
@@ -323,13 +324,7 @@ def render(results: list[DeliveryResult], machine_rows: list[tuple[str, str]], q
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's marked section of ``path`` (or append it)."""
-    text = path.read_text(encoding="utf-8")
-    if START in text and END in text:
-        head, tail = text.split(START, 1)[0], text.split(END, 1)[1].lstrip("\n")
-        path.write_text(head + section + tail, encoding="utf-8")
-    else:
-        path.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
+    replace_section(path, START, END, section)
 
 
 def main(argv: list[str] | None = None) -> int:

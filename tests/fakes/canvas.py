@@ -23,21 +23,17 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlencode
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fakes.serving import ServedInThread
 
 ACCOUNT_TOKEN = "canvas-account-token"
 CLIENT_ID = "170000000000042"
 CLIENT_SECRET = "canvas-dev-key-secret"
 ENROLLMENT_TYPES = {"teacher": "TeacherEnrollment", "student": "StudentEnrollment"}
-
-
-class _Quiet(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:
-        return
 
 
 def course_data(
@@ -78,7 +74,7 @@ def course_data(
     return {"course": course, "sections": section_list, "users": users}
 
 
-class FakeCanvas:
+class FakeCanvas(ServedInThread):
     """``with FakeCanvas() as canvas: canvas.add_course(course_data())``."""
 
     def __init__(self, *, token_lifetime: int = 3600, per_page_cap: int = 100) -> None:
@@ -109,23 +105,6 @@ class FakeCanvas:
         self._codes: dict[str, str] = {}
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> Self:
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-canvas"
-        )
-        self._thread.start()
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     # -- fixtures -----------------------------------------------------------------------------
 

@@ -19,22 +19,18 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator
-from typing import Any, Self
+from typing import Any
 from urllib.parse import quote
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fakes.serving import ServedInThread
 
 V11 = "/ims/oneroster/v1p1/"
 V12 = "/ims/oneroster/rostering/v1p2/"
 SCOPE = "https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly"
 _FILTER = re.compile(r"dateLastModified>'([^']+)'")
 _OAUTH_PARAM = re.compile(r'(\w+)="([^"]*)"')
-
-
-class _Quiet(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:
-        return
 
 
 def _encode(value: str) -> str:
@@ -54,7 +50,7 @@ def oauth1_signature(
     return base64.b64encode(mac).decode()
 
 
-class FakeOneRoster:
+class FakeOneRoster(ServedInThread):
     """``with FakeOneRoster(data) as provider:``; ``data`` maps a collection to its objects."""
 
     def __init__(
@@ -77,23 +73,6 @@ class FakeOneRoster:
         self.tokens: set[str] = set()
         self.base_url = ""
         self._lock = threading.Lock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> Self:
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-oneroster"
-        )
-        self._thread.start()
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
     @property
     def token_url(self) -> str:
