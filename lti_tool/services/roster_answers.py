@@ -15,7 +15,7 @@ from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.domain.roster.matching import employee_id as employee_id_of
 from lti_tool.ports import Clock, MatchQuestion, RosterUser, UnitOfWorkFactory
 from lti_tool.ports_roster import RosterAdminStore, RosterAdminStoreFactory
-from lti_tool.services.common import Actor, record
+from lti_tool.services.common import DEFAULT_PAGE_SIZE, Actor, Page, page_bounds, record
 from lti_tool.services.people import NewPerson, PeopleService
 from lti_tool.services.roster_identity import display_name, identities_for
 
@@ -54,10 +54,24 @@ class RosterAnswers:
         self._employee_field = employee_field
 
     def questions(self, actor: Actor) -> list[QuestionView]:
-        """Open questions with each candidate's name and the rules that found them."""
+        """Every open question with each candidate's name and the rules that found them."""
         actor.require(Role.ADMIN)
         with self._stores() as store:
             questions = store.questions()
+        return self._views(questions)
+
+    def question_page(
+        self, actor: Actor, page: int = 1, per_page: int = DEFAULT_PAGE_SIZE
+    ) -> Page[QuestionView]:
+        """One page of the open questions, oldest first (a big import can ask many)."""
+        actor.require(Role.ADMIN)
+        page, per_page, offset = page_bounds(page, per_page)
+        with self._stores() as store:
+            total = store.count_questions()
+            questions = store.questions(limit=per_page, offset=offset)
+        return Page(self._views(questions), total, page, per_page)
+
+    def _views(self, questions: list[MatchQuestion]) -> list[QuestionView]:
         views = []
         with self._uow() as uow:
             for question in questions:

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from lti_tool.domain.errors import DomainError
 from lti_tool.domain.roles import OrganizationKind, Role
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import list_query
 
 bp = Blueprint("admin_roster", __name__, url_prefix="/admin/roster")
 
@@ -21,7 +22,8 @@ def index() -> Any:
     return render_template(
         "admin/roster.html",
         reports=roster.reports(actor),
-        questions=container().roster_answers.questions(actor),
+        questions=container().roster_answers.question_page(actor, list_query().page),
+        query=list_query(),
         schedules=container().roster_schedule.schedules(actor),
         now=container().clock.now(),
         districts=container().people.organizations(OrganizationKind.DISTRICT),

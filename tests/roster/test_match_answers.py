@@ -9,7 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from lti_tool.bootstrap import Container
-from lti_tool.domain.errors import NotFoundError, ValidationError
+from lti_tool.db.repositories.roster import SqlRosterStore
+from lti_tool.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 from lti_tool.domain.model import Person
 from lti_tool.domain.roles import IdentityKind, Role
 from lti_tool.domain.roster.entities import Entity
@@ -126,3 +127,26 @@ def test_correcting_an_employee_id_is_audited(container: Container, scope: str) 
     assert (entry.actor_id, entry.entity_id) == (admin.id, scope)
     assert (entry.from_state, entry.to_state) == ("0012345", "7654321")
     assert "t1" in entry.note
+
+
+def test_open_questions_page_oldest_first(container: Container, scope: str) -> None:
+    by_email, _by_hr = ambiguous(container, scope)  # Omar's question comes first
+    tess = container.people.add_person("Tess", roles=((Role.EDUCATOR, scope),))
+    with SqlRosterStore(container.engine) as store:
+        for number in range(3):
+            candidate = [{"person_id": by_email.id, "rule": "email"}]
+            at = container.clock.now()
+            store.ask(scope, f"x{number}", f"Extra {number}", candidate, "two people", at)
+        store.commit()
+    first = container.roster_answers.question_page(ADMIN, 1, per_page=3)
+    assert first.total == 4 and first.pages == 2
+    assert [v.question.sourced_id for v in first.items] == ["t2", "x0", "x1"]
+    last = container.roster_answers.question_page(ADMIN, 2, per_page=3)
+    assert [v.question.sourced_id for v in last.items] == ["x2"]
+    beyond = container.roster_answers.question_page(ADMIN, 9, per_page=3)
+    assert beyond.items == [] and beyond.total == 4
+    with pytest.raises(PermissionDeniedError):
+        container.roster_answers.question_page(container.people.actor(tess.id), 1)
+    client, _admin = admin_client(container, scope)
+    page = client.get("/admin/roster?page=1").get_data(as_text=True)
+    assert "4 in all" in page and "Extra 2" in page  # 25 a page: all four on one page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from lti_tool.db.models.roster import (
     ROSTER_TABLES,
@@ -62,12 +62,28 @@ class RosterQuestionsAndReports:
                 )
             )
 
-    def questions(self, scope_id: str | None = None) -> list[MatchQuestion]:
+    def questions(
+        self, scope_id: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[MatchQuestion]:
         table = roster_match_questions
-        query = select(table).where(table.c.closed_at.is_(None)).order_by(table.c.created_at)
+        query = (
+            select(table)
+            .where(table.c.closed_at.is_(None))
+            .order_by(table.c.created_at, table.c.id)
+            .offset(offset)
+        )
         if scope_id is not None:
             query = query.where(table.c.scope_id == scope_id)
+        if limit is not None:
+            query = query.limit(limit)
         return [_question(row) for row in self.connection.execute(query)]
+
+    def count_questions(self, scope_id: str | None = None) -> int:
+        table = roster_match_questions
+        query = select(func.count()).select_from(table).where(table.c.closed_at.is_(None))
+        if scope_id is not None:
+            query = query.where(table.c.scope_id == scope_id)
+        return int(self.connection.execute(query).scalar_one())
 
     def question(self, question_id: int) -> MatchQuestion:
         table = roster_match_questions
