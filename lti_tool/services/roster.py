@@ -31,7 +31,6 @@ from lti_tool.domain.roster.report import (
 )
 from lti_tool.ports import (
     Clock,
-    MatchQuestion,
     RosterFeed,
     RosterSource,
     RosterStore,
@@ -323,12 +322,6 @@ class RosterService:
         actor.require(Role.ADMIN)
         with self._stores() as store:
             return store.report(report_id)
-
-    def questions(self, actor: Actor) -> list[MatchQuestion]:
-        """Ambiguous identity matches waiting for an admin."""
-        actor.require(Role.ADMIN)
-        with self._stores() as store:
-            return store.questions()
 
     def users(
         self, actor: Actor, scope_id: str, query: str = "", limit: int = 100

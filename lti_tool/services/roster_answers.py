@@ -53,17 +53,11 @@ class RosterAnswers:
         self._clock = clock
         self._employee_field = employee_field
 
-    def questions(self, actor: Actor) -> list[QuestionView]:
-        """Every open question with each candidate's name and the rules that found them."""
-        actor.require(Role.ADMIN)
-        with self._stores() as store:
-            questions = store.questions()
-        return self._views(questions)
-
     def question_page(
         self, actor: Actor, page: int = 1, per_page: int = DEFAULT_PAGE_SIZE
     ) -> Page[QuestionView]:
-        """One page of the open questions, oldest first (a big import can ask many)."""
+        """One page of the open questions, oldest first (a big import can ask many), with each
+        candidate's name and the rules that found them."""
         actor.require(Role.ADMIN)
         page, per_page, offset = page_bounds(page, per_page)
         with self._stores() as store:

@@ -10,12 +10,17 @@ from flask import request
 from lti_tool.services.listing import ListQuery
 
 
+def page_number() -> int:
+    """The request's ``page`` (1 when it is missing, not a number, or below 1)."""
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
 def list_query(filters: Iterable[str] = (), *, sorts: Iterable[str] = ()) -> ListQuery:
     """The request's list query; an unknown sort key falls back to the list's default."""
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number()
     sort = request.args.get("sort", "")
     allowed = set(sorts)
     return ListQuery(

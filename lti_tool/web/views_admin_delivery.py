@@ -12,6 +12,7 @@ from lti_tool.domain.errors import ConflictError, ValidationError
 from lti_tool.domain.roles import Role
 from lti_tool.services.delivery_admin import DeliveryAdmin
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import page_number
 
 bp = Blueprint("admin_delivery", __name__, url_prefix="/admin/delivery")
 SECRET_FIELDS = ("client_secret", "secret", "password")
@@ -103,10 +104,7 @@ def target(target_id: str) -> Any:
     status = request.args.get("status") or None
     if status and status not in {s.value for s in DeliveryStatus}:
         status = None
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number()
     actor = current_actor()
     found = _admin().target(actor, target_id)
     return render_template(

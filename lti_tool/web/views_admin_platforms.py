@@ -10,6 +10,7 @@ from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import Role
 from lti_tool.services.platforms import PlatformService
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import page_number
 
 bp = Blueprint("admin_platforms", __name__, url_prefix="/admin/platforms")
 
@@ -32,13 +33,6 @@ def _service() -> PlatformService:
     return container().platforms
 
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def _by_field(problems: list[str]) -> dict[str, list[str]]:
     """Problems grouped by the form field they name (``issuer: must use https``)."""
     grouped: dict[str, list[str]] = {}
@@ -56,7 +50,7 @@ def _page(form: dict[str, str] | None = None, error: ValidationError | None = No
     return render_template(
         "admin/platforms.html",
         summaries=service.registrations(),
-        pending=service.pending(_page_number()),
+        pending=service.pending(page_number()),
         form=form or {},
         message=error.message if error else None,
         problems=problems,

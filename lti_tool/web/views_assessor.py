@@ -10,21 +10,15 @@ from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.model import SectionScore
 from lti_tool.domain.roles import Role
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import page_number
 
 bp = Blueprint("assessor", __name__, url_prefix="/review")
-
-
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 @bp.get("")
 @requires(Role.ASSESSOR)
 def queue() -> Any:
-    queue = container().reviews.queue(current_actor(), _page())
+    queue = container().reviews.queue(current_actor(), page_number())
     return render_template("assessor/queue.html", queue=queue)
 
 

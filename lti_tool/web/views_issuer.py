@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.roles import Role
 from lti_tool.web.auth import container, current_actor, requires
+from lti_tool.web.listing import page_number
 
 bp = Blueprint("issuer", __name__, url_prefix="/decisions")
 
@@ -16,10 +17,7 @@ bp = Blueprint("issuer", __name__, url_prefix="/decisions")
 @bp.get("")
 @requires(Role.ISSUER)
 def queue() -> Any:
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number()
     return render_template(
         "issuer/queue.html", page=container().decisions.queue(current_actor(), page)
     )

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from lti_tool.bootstrap import Container, build
-from lti_tool.demo import fill_draft, load_catalog_file
+from lti_tool.demo import load_catalog_file
 from lti_tool.domain.catalog import parse_catalog
-from lti_tool.domain.model import SectionScore
 from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
 from lti_tool.services.common import Actor
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.journeys import award_through_services
 from tests.web.conftest import DEMO_CATALOG, make_settings
 
 CREDENTIAL = "hinge-questions"
@@ -48,21 +48,7 @@ class District:
             identities=((IdentityKind.EMPLOYEE_ID, "maple", f"E{number:05d}"),),
         )
         educator = c.people.actor(person.id)
-        _, credential = c.catalog.credential(CREDENTIAL)
-        submission = c.submissions.start(educator, CREDENTIAL)
-        fill_draft(c, educator, submission.id, credential.definition)
-        c.submissions.submit(educator, submission.id)
-        c.reviews.claim(self.assessor, submission.id)
-        scores = [
-            SectionScore(section.key, section.required_level, "Meets the criteria.")
-            for section in credential.definition.sections
-        ]
-        c.reviews.complete(self.assessor, submission.id, scores, "award")
-        c.decisions.decide(self.issuer, submission.id, "award")
-        with c.uow_factory() as uow:
-            award = uow.awards.for_submission(submission.id)
-        assert award is not None
-        return award.id
+        return award_through_services(c, CREDENTIAL, educator, self.assessor, self.issuer)
 
 
 def make_district(container: Container) -> District:

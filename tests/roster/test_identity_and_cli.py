@@ -28,7 +28,7 @@ def test_rules_that_disagree_are_queued_for_an_admin_not_merged(
 
     assert report.count("people").skipped == 1
     assert stored(container, Entity.USERS, scope)["t2"]["person_id"] is None
-    [question] = container.roster.questions(ADMIN)
+    [question] = [v.question for v in container.roster_answers.question_page(ADMIN).items]
     assert question.sourced_id == "t2"
     assert question.display_name == "Omar Haddad"
     assert {(c["person_id"], c["rule"]) for c in question.candidates} == {
@@ -38,7 +38,7 @@ def test_rules_that_disagree_are_queued_for_an_admin_not_merged(
     assert "disagree" in question.reason
     # Asking again (next import) refreshes the same question instead of adding another.
     run_import(container, package("v11_bulk"), scope)
-    assert len(container.roster.questions(ADMIN)) == 1
+    assert container.roster_answers.question_page(ADMIN).total == 1
 
 
 def test_a_person_already_linked_to_another_roster_user_is_not_taken_over(
@@ -59,7 +59,7 @@ def test_a_person_already_linked_to_another_roster_user_is_not_taken_over(
     report = run_import(container, folder, scope)
 
     assert report.count("people").skipped == 1
-    [question] = container.roster.questions(ADMIN)
+    [question] = [v.question for v in container.roster_answers.question_page(ADMIN).items]
     assert "already roster user 't1'" in question.reason
 
 
@@ -80,7 +80,7 @@ def test_two_new_staff_sharing_an_email_in_one_import_are_not_merged(
     report = run_import(container, folder, scope)
 
     assert (report.count("people").created, report.count("people").skipped) == (1, 1)
-    [question] = container.roster.questions(ADMIN)
+    [question] = [v.question for v in container.roster_answers.question_page(ADMIN).items]
     assert question.sourced_id == "p2"
     assert "'p1'" in question.reason
 

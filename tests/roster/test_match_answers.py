@@ -50,14 +50,14 @@ def test_an_admin_links_an_ambiguous_roster_user_to_the_chosen_person(
     page = html.unescape(client.get("/admin/roster").get_data(as_text=True))
     assert "Omar (email)" in page and "found by email" in page
     assert "Omar (HR)" in page and "found by employee id" in page
-    [view] = container.roster_answers.questions(ADMIN)
+    [view] = container.roster_answers.question_page(ADMIN).items
 
     done = post(client, f"/admin/roster/questions/{view.question.id}", person_id=by_hr.id)
 
     assert done.status_code == 302
     assert stored(container, Entity.USERS, scope)["t2"]["person_id"] == by_hr.id
     assert (IdentityKind.ONEROSTER_SOURCED_ID, scope, "t2") in identities(container, by_hr.id)
-    assert container.roster_answers.questions(ADMIN) == []
+    assert container.roster_answers.question_page(ADMIN).items == []
     entries, _ = container.audit.page(ADMIN, AuditFilter(action="roster_link"))
     [entry] = entries.items
     assert (entry.actor_id, entry.entity_id) == (admin.id, by_hr.id)
@@ -65,7 +65,7 @@ def test_an_admin_links_an_ambiguous_roster_user_to_the_chosen_person(
     # The next import finds him linked and asks nothing.
     report = run_import(container, package("v11_bulk"), scope)
     assert report.count("people").skipped == 0
-    assert container.roster_answers.questions(ADMIN) == []
+    assert container.roster_answers.question_page(ADMIN).items == []
     with pytest.raises(NotFoundError):  # answered already
         container.roster_answers.answer(ADMIN, view.question.id, by_hr.id)
 
@@ -75,7 +75,7 @@ def test_keeping_a_roster_user_separate_makes_a_person_without_taking_identities
 ) -> None:
     by_email, by_hr = ambiguous(container, scope)
     client, admin = admin_client(container, scope)
-    [view] = container.roster_answers.questions(ADMIN)
+    [view] = container.roster_answers.question_page(ADMIN).items
 
     assert (
         post(client, f"/admin/roster/questions/{view.question.id}", person_id="new").status_code
@@ -100,7 +100,7 @@ def test_only_a_candidate_can_be_chosen_and_only_by_an_admin_with_a_csrf_token(
     stranger = container.people.add_person("Someone Else")
     teacher = container.people.add_person("Ted", roles=((Role.EDUCATOR, scope),))
     client, _ = admin_client(container, scope)
-    [view] = container.roster_answers.questions(ADMIN)
+    [view] = container.roster_answers.question_page(ADMIN).items
     url = f"/admin/roster/questions/{view.question.id}"
 
     refused = post(client, url, person_id=stranger.id)

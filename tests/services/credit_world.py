@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from lti_tool.bootstrap import Container, build
-from lti_tool.demo import fill_draft, load_catalog_file
+from lti_tool.demo import load_catalog_file
 from lti_tool.domain.catalog import parse_catalog
-from lti_tool.domain.model import SectionScore
 from lti_tool.domain.roles import IdentityKind, OrganizationKind, Role
 from lti_tool.services.common import Actor
+from tests.journeys import award_through_services
 from tests.web.conftest import DEMO_CATALOG, make_settings
 
 
@@ -66,20 +66,6 @@ def credit_world(credit_container: Container) -> CreditWorld:
 
 def award(world: CreditWorld, slug: str, educator: Actor | None = None) -> str:
     """Drive one submission of ``slug`` to an award through the services; the award's id."""
-    c = world.container
-    educator = educator or world.teacher
-    _, credential = c.catalog.credential(slug)
-    submission = c.submissions.start(educator, slug)
-    fill_draft(c, educator, submission.id, credential.definition)
-    c.submissions.submit(educator, submission.id)
-    c.reviews.claim(world.assessor, submission.id)
-    scores = [
-        SectionScore(section.key, section.required_level, "Meets the criteria.")
-        for section in credential.definition.sections
-    ]
-    c.reviews.complete(world.assessor, submission.id, scores, "award")
-    c.decisions.decide(world.issuer, submission.id, "award")
-    with c.uow_factory() as uow:
-        found = uow.awards.for_submission(submission.id)
-    assert found is not None
-    return found.id
+    return award_through_services(
+        world.container, slug, educator or world.teacher, world.assessor, world.issuer
+    )
