@@ -23,7 +23,11 @@ from lti_tool.db.migrate import current_head, downgrade, upgrade
 from lti_tool.db.models import Base
 from tests.conftest import BACKENDS, POSTGRES_URL
 
-MIGRATIONS_DATABASE = "credbridge_migrations_test"
+MIGRATIONS_DATABASE = (
+    f"{make_url(POSTGRES_URL).database}_migrations" if POSTGRES_URL else "unused_migrations"
+)
+"""Named after the suite's own database, so two PostgreSQL suites on different databases never
+drop each other's scratch database."""
 
 
 def _recreate_postgres_database(admin: Engine, name: str) -> None:
