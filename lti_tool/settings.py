@@ -81,6 +81,15 @@ class Settings:
     course."""
     nrps_page_cap: int = 100
     """Membership pages read at most per course; more stops the read rather than import half."""
+    register_rate_limit: str = "10 per minute; 50 per hour"
+    """Dynamic registrations one client address may start (``CREDBRIDGE_REGISTER_RATE_LIMIT``,
+    ``N per unit`` joined by ``;``; empty for none)."""
+    rate_limit_storage: str = "memory://"
+    """Where rate-limit counts live: ``memory://`` per process, or a shared store the ``limits``
+    library knows (``redis://host:6379``)."""
+    trusted_proxies: int = 0
+    """Reverse proxies in front of credbridge whose ``X-Forwarded-For``/``-Proto`` are believed
+    (0: none; the client address is the connection's)."""
 
     @property
     def is_production(self) -> bool:
@@ -109,6 +118,16 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name} must be greater than zero, got {value}")
     return value
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    """A whole number that may be zero (the default)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise SettingsError(f"{name} must be a whole number of 0 or more, got {raw!r}")
+    return int(raw)
 
 
 def _secret_key(env: Mapping[str, str], instance_path: Path, production: bool) -> str:
@@ -238,6 +257,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "CREDBRIDGE_ROSTER_DEACTIVATION_PERCENT", 10
         ),
         roster_employee_id_field=_employee_id_field(env),
+        register_rate_limit=env.get(
+            "CREDBRIDGE_REGISTER_RATE_LIMIT", "10 per minute; 50 per hour"
+        ).strip(),
+        rate_limit_storage=env.get("CREDBRIDGE_RATE_LIMIT_STORAGE", "").strip() or "memory://",
+        trusted_proxies=_count(env, "CREDBRIDGE_TRUSTED_PROXIES"),
         credit_rules_path=(
             Path(env["CREDBRIDGE_CREDIT_RULES"]).resolve()
             if env.get("CREDBRIDGE_CREDIT_RULES", "").strip()

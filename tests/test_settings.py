@@ -258,3 +258,16 @@ def test_explicit_database_and_storage_paths_are_used(instance: Path, tmp_path: 
     )
     assert settings.database_url == "postgresql+psycopg://db.example/credbridge"
     assert settings.storage_path == (tmp_path / "files").resolve()
+
+
+def test_proxies_are_believed_only_when_counted(instance: Path) -> None:
+    assert load_settings(env_for(instance)).trusted_proxies == 0
+    assert load_settings(env_for(instance, CREDBRIDGE_TRUSTED_PROXIES="2")).trusted_proxies == 2
+    with pytest.raises(SettingsError, match="CREDBRIDGE_TRUSTED_PROXIES"):
+        load_settings(env_for(instance, CREDBRIDGE_TRUSTED_PROXIES="yes"))
+
+
+def test_the_registration_budget_can_be_set_or_turned_off(instance: Path) -> None:
+    assert load_settings(env_for(instance)).register_rate_limit == "10 per minute; 50 per hour"
+    off = load_settings(env_for(instance, CREDBRIDGE_REGISTER_RATE_LIMIT=""))
+    assert off.register_rate_limit == ""

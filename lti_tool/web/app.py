@@ -9,14 +9,16 @@ from typing import Any
 from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lti_tool.bootstrap import Container, build
 from lti_tool.domain.errors import DomainError, ValidationError
-from lti_tool.settings import Settings, load_settings
+from lti_tool.settings import Settings, SettingsError, load_settings
 from lti_tool.web import filters
 from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
 from lti_tool.web.problems import problem
+from lti_tool.web.rate_limits import RequestLimiter
 from lti_tool.web.views_admin import bp as admin_bp
 from lti_tool.web.views_admin_delivery import bp as admin_delivery_bp
 from lti_tool.web.views_admin_home import bp as admin_home_bp
@@ -168,4 +170,21 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         csrf.exempt(views_demo_lms.auth)
         app.register_blueprint(views_demo_lms.bp)
     _register_errors(app)
+    app.extensions["credbridge.register_limiter"] = _register_limiter(settings)
+    if settings.trusted_proxies:
+        # Behind N proxies the client's address and scheme are the ones they forwarded.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     return app
+
+
+def _register_limiter(settings: Settings) -> RequestLimiter:
+    """The dynamic registration budget, or a clear refusal to start with a bad setting."""
+    try:
+        return RequestLimiter(settings.register_rate_limit, settings.rate_limit_storage)
+    except ValueError as error:
+        raise SettingsError(f"CREDBRIDGE_REGISTER_RATE_LIMIT: {error}") from error
+    except Exception as error:  # the limits library's storage errors have no common base
+        raise SettingsError(
+            f"CREDBRIDGE_RATE_LIMIT_STORAGE {settings.rate_limit_storage!r}: {error}"
+        ) from error

@@ -15,6 +15,7 @@ import requests
 from lti_tool.bootstrap import Container, build
 from lti_tool.domain.lti import DeploymentStatus
 from lti_tool.services.platforms import OPERATOR
+from lti_tool.settings import SettingsError
 from lti_tool.web.app import create_app
 from tests.fakes.lms_registration import CANVAS_PRIVACY, TOOL_CONFIGURATION, RegistrationPlatform
 from tests.lti.live import live_tool
@@ -181,3 +182,63 @@ def test_bad_parameters_are_refused_before_any_request(
     )
     assert page.status_code == 400
     assert expected in page.json()["detail"]
+
+
+@pytest.fixture
+def limited_tool(built: dict[str, Container], database_url: str, tmp_path: Path) -> Iterator[str]:
+    """The tool behind one trusted proxy, allowing two registrations a minute per client."""
+
+    def make_app(url: str):  # type: ignore[no-untyped-def]
+        settings = make_settings(
+            database_url,
+            tmp_path / "instance",
+            CREDBRIDGE_DEMO="0",
+            CREDBRIDGE_BASE_URL=url,
+            CREDBRIDGE_REGISTER_RATE_LIMIT="2 per minute",
+            CREDBRIDGE_TRUSTED_PROXIES="1",
+        )
+        built["container"] = build(settings)
+        return create_app(container=built["container"])
+
+    with live_tool(make_app) as url:
+        yield url
+
+
+def test_registrations_over_the_budget_wait_and_are_not_fetched(limited_tool: str) -> None:
+    with RegistrationPlatform("canvas") as lms:
+        forwarded = {"X-Forwarded-For": "203.0.113.7"}
+        answers = [
+            requests.get(
+                lms.registration_url(f"{limited_tool}/lti/register"), headers=forwarded, timeout=10
+            )
+            for _ in range(3)
+        ]
+        assert [answer.status_code for answer in answers] == [200, 200, 429]
+        refused = answers[2]
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "Too many registrations" in refused.text
+        assert "Try again in about 1 minute" in refused.text
+        assert len(lms.registered) == 2  # the refused one never reached the platform
+
+        # Another client behind the same proxy has its own budget.
+        other = requests.get(
+            lms.registration_url(f"{limited_tool}/lti/register"),
+            headers={"X-Forwarded-For": "198.51.100.4"},
+            timeout=10,
+        )
+        assert other.status_code == 200
+        assert len(lms.registered) == 3
+
+
+def test_a_malformed_rate_limit_stops_the_start_with_its_name(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        database_url, tmp_path / "instance", CREDBRIDGE_REGISTER_RATE_LIMIT="lots please"
+    )
+    container = build(settings)
+    try:
+        with pytest.raises(SettingsError, match="CREDBRIDGE_REGISTER_RATE_LIMIT"):
+            create_app(container=container)
+    finally:
+        container.engine.dispose()
