@@ -47,7 +47,7 @@ def credit_world(credit_container: Container) -> CreditWorld:
 
     def actor(name: str, org: str, role: Role, employee_id: str | None = None) -> Actor:
         identities = ((IdentityKind.EMPLOYEE_ID, district.id, employee_id),) if employee_id else ()
-        email = name.split()[0].lower() + "@alamo.example"  # credentials need a recipient
+        email = name.split(maxsplit=1)[0].lower() + "@alamo.example"  # an OB3 recipient
         person = people.add_person(
             name, email=email, organization_id=org, roles=((role, org),), identities=identities
         )
