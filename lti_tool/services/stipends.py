@@ -178,10 +178,11 @@ class StipendService:
             record(uow, at, by, "stipend", stipend.id, "review", state.value, reason.value, note)
 
     def reviews(
-        self, actor: Actor, district_id: str | None = None, *, open_only: bool = True
+        self, actor: Actor | None, district_id: str | None = None, *, open_only: bool = True
     ) -> list[ReviewView]:
-        """HR's review list: stipends whose credential was revoked after export or payment."""
-        actor.require(Role.ADMIN)
+        """HR's review list: stipends whose credential was revoked after export or payment
+        (admins; None is the command line)."""
+        admin_id(actor)
         with self._uow() as uow:
             found = uow.stipends.reviews(district_id, open_only=open_only)
             rows = []
