@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from connectors.pdms.csv_export.certificate import REPLACEMENT, UNPRINTABLE_NOTE, certificate_pdf
+from tests.delivery.conftest import District
 from tests.delivery.test_targets import item
 
 
@@ -75,3 +77,18 @@ def test_right_to_left_text_is_marked_rather_than_printed_backwards() -> None:
     assert f"{REPLACEMENT * 3} Cohen" in lines_of(text)
     assert "שרה" not in text and "הרש" not in text
     assert subject.startswith("שרה Cohen")
+
+
+def test_the_csv_export_target_writes_the_certificate_with_the_name_as_written(
+    district: District, tmp_path: Path
+) -> None:
+    container = district.container
+    folder = tmp_path / "exports"
+    container.delivery_admin.add_target(
+        None, "csv_export", "generic", {"template": "generic", "dir": str(folder)}, {}
+    )
+    award_id = district.award("Đặng Thị Hương")
+    container.worker.drain()
+    text, subject = extracted((folder / f"certificate-{award_id}.pdf").read_bytes())
+    assert "Đặng Thị Hương" in lines_of(text) and REPLACEMENT not in text
+    assert subject.startswith("Đặng Thị Hương (")
