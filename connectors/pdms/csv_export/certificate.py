@@ -3,7 +3,7 @@ educator name and id, activity title, date, hours and unit, and the verification
 
 Text is set in DejaVu Sans, vendored in ``fonts/`` (Bitstream Vera licence, see
 ``fonts/LICENSE``), so Latin with its diacritics (Zoë, Ngô, Đặng, Łukasz), Greek, Cyrillic, Armenian
-and Georgian print as written (ADR 0015). Characters the font has no glyph for (Chinese,
+and Georgian print as written (ADR 0016). Characters the font has no glyph for (Chinese,
 Japanese, Korean, Indic scripts, emoji), and right-to-left scripts (Hebrew, Arabic: fpdf2
 would lay them out left to right, unshaped) are printed as U+FFFD ``�`` rather than
 silently dropped, the certificate says so under the fields, and the document's subject keeps the
