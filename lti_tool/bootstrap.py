@@ -279,7 +279,13 @@ def build(
     links = CredentialLinks(credentials.issue_for_award, settings.base_url)
     delivery = DeliveryService(uow_factory, clock, pdms, box, sources, links, retry.max_attempts)
     decisions.on_decided.append(delivery.on_decided)
-    credentials.on_revoked.append(delivery.on_revoked)
+    # A revocation takes back the award's credit and stipend and tells every target, all in its
+    # own transaction (delivery needs no actor: its outbox rows name none).
+    credentials.on_revoked += [
+        credit.on_revoked,
+        stipends.on_revoked,
+        lambda uow, credential, _by: delivery.on_revoked(uow, credential),
+    ]
     cohorts = CohortService(uow_factory, clock)
     nrps = NrpsClient(service_tokens, lti.http)
     members = NrpsMemberReader(nrps, settings.nrps_page_cap)

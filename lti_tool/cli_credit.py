@@ -1,5 +1,6 @@
 """``credbridge credit`` and ``credbridge stipends``: check rule files, set a district's
-jurisdiction, re-evaluate an award, export payroll and import the paid file. The command line
+jurisdiction, re-evaluate an award, export payroll and import the paid file, list and close HR
+reviews of stipends whose credential was revoked after export or payment. The command line
 acts as the operator (audited with no person)."""
 
 from __future__ import annotations
@@ -116,3 +117,33 @@ def import_paid(paid_file: Path, district: str) -> None:
     with command_container() as container, domain_errors():
         report = container.payroll.import_paid(None, _organization(container, district).id, text)
     click.echo(f"{report.paid} marked paid; {report.already_paid} were already paid.")
+
+
+@stipends.command("reviews")
+@click.option("--district", "district", default="", help="Only this district (its slug).")
+@click.option("--all", "everything", is_flag=True, help="Closed reviews too.")
+def reviews(district: str, everything: bool) -> None:
+    """Stipends whose credential was revoked after export or payment, oldest first."""
+    with command_container() as container, domain_errors():
+        district_id = _organization(container, district).id if district else None
+        found = container.stipends.reviews(None, district_id, open_only=not everything)
+    for item in found:
+        review, stipend = item.review, item.ledger.row.stipend
+        status = f"closed: {review.resolution}" if not review.open else "open"
+        click.echo(
+            f"{review.id}  {review.label}  {item.ledger.educator}  {item.ledger.credential}  "
+            f"{stipend.amount} {stipend.currency}  now {item.ledger.row.latest.state.value}  "
+            f"{review.raised_at:%Y-%m-%d}  {review.note}  [{status}]"
+        )
+    if not found:
+        click.echo("No stipends waiting for HR review.")
+
+
+@stipends.command("resolve-review")
+@click.argument("review_id")
+@click.option("--note", required=True, help="What was done (clawed back, waived, ...).")
+def resolve_review(review_id: str, note: str) -> None:
+    """Close an HR review with what was done; audited."""
+    with command_container() as container, domain_errors():
+        container.stipends.resolve_review(None, review_id, note)
+    click.echo("Review closed.")

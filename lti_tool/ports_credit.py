@@ -12,7 +12,7 @@ from typing import Protocol
 from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.credit_rules import JurisdictionRules
 from lti_tool.domain.model import Person
-from lti_tool.domain.stipends import Stipend, StipendEntry, StipendState
+from lti_tool.domain.stipends import Stipend, StipendEntry, StipendReview, StipendState
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,14 @@ class StoredLine:
     earned_on: date
     created_at: datetime
     superseded_at: datetime | None = None
+    revoked_at: datetime | None = None
+    """The award's credential was revoked: the line is kept as proof but no longer counts."""
+    revoked_by: str | None = None
+    revocation_reason: str | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,10 @@ class CreditRepository(Protocol):
         ...
 
     def supersede(self, award_id: str, at: datetime) -> int: ...
+    def revoke_lines(self, award_id: str, at: datetime, by: str | None, reason: str) -> int:
+        """Mark the award's current lines revoked (kept, never deleted); how many."""
+        ...
+
     def award_titles(self, award_ids: list[str]) -> dict[str, str]:
         """Award id -> the title of the credential version it was earned on (one query)."""
         ...
@@ -154,6 +166,23 @@ class StipendRepository(Protocol):
 
     def ledger_choices(self, district_id: str | None) -> tuple[list[str], list[str]]:
         """School ids and funding sources that have stipends: the filters' choices."""
+        ...
+
+    def add_review(self, review: StipendReview) -> None: ...
+    def review(self, review_id: str) -> StipendReview:
+        """Raises NotFoundError."""
+        ...
+
+    def reviews(self, district_id: str | None, *, open_only: bool = True) -> list[StipendReview]:
+        """HR's review list, oldest first."""
+        ...
+
+    def reviews_for(self, stipend_ids: list[str]) -> dict[str, StipendReview]:
+        """Each stipend's latest review, in one query (the ledger page flags them)."""
+        ...
+
+    def resolve_review(self, review: StipendReview) -> None:
+        """Store the resolution of an open review; ConflictError if it was already resolved."""
         ...
 
     def budgets(self, district_id: str) -> dict[str, Decimal]: ...

@@ -27,7 +27,10 @@ def awarded(migrated: Path) -> Iterator[tuple[CreditWorld, str]]:
     district = people.add_organization("Alamo ISD", OrganizationKind.DISTRICT, slug="alamo")
 
     def actor(name: str, role: Role):  # type: ignore[no-untyped-def]
-        person = people.add_person(name, organization_id=district.id, roles=((role, district.id),))
+        person = people.add_person(
+            name, email=f"{name.lower()}@alamo.example", organization_id=district.id,
+            roles=((role, district.id),),
+        )  # fmt: skip
         return people.actor(person.id)
 
     world = CreditWorld(
@@ -106,6 +109,38 @@ def test_reevaluate_from_the_command_line_is_audited(awarded: tuple[CreditWorld,
     assert "15 clock_hours TX general (TX@2017)" in result.output
     history = world.container.credit.history(world.admin, award_id)
     assert [h.superseded_at is None for h in history] == [False, True]
+
+
+def test_hr_reviews_of_a_stipend_revoked_after_export(awarded: tuple[CreditWorld, str]) -> None:
+    world, award_id = awarded
+    c = world.container
+    assert "No stipends waiting for HR review." in run("stipends", "reviews").output
+    (view,) = c.stipends.ledger(world.admin)
+    c.stipends.approve(None, view.row.stipend.id)
+    c.payroll.export(None, world.district_id)
+    credential = c.credentials.issue_for_award(award_id).credential
+    revoked = run(
+        "credentials", "revoke", credential.id, "--reason", "Plagiarised evidence",
+        "--as", world.issuer.person_id,
+    )  # fmt: skip
+    assert revoked.exit_code == 0, revoked.output
+
+    listed = run("stipends", "reviews", "--district", "alamo")
+    assert listed.exit_code == 0, listed.output
+    (review,) = c.stipends.reviews(world.admin)
+    assert review.review.id in listed.output and "revoked after export" in listed.output
+    assert "75.25 USD  now exported" in listed.output
+    assert "credential revoked: Plagiarised evidence  [open]" in listed.output
+    (line,) = c.credit.history(world.admin, award_id)
+    assert line.revoked and line.revocation_reason == "Plagiarised evidence"
+
+    assert run("stipends", "resolve-review", review.review.id, "--note", "waived").exit_code == 0
+    assert "No stipends waiting" in run("stipends", "reviews").output
+    closed = run("stipends", "reviews", "--all").output
+    assert "[closed: waived]" in closed
+    again = run("stipends", "resolve-review", review.review.id, "--note", "waived")
+    assert again.exit_code != 0 and "already resolved" in again.output
+    assert_no_traceback(again)
 
 
 def test_the_demo_district_earns_tennessee_credit_and_requests_stipends(migrated: Path) -> None:

@@ -78,6 +78,52 @@ class StipendEntry:
     """The export batch a row went out in (exported, paid)."""
 
 
+class ReviewReason(StrEnum):
+    """Why HR must look at a stipend the ledger can no longer simply reject."""
+
+    REVOKED_AFTER_EXPORT = "revoked_after_export"
+    """The credential was revoked after the payroll file went out (it may still be paid)."""
+    REVOKED_AFTER_PAYMENT = "revoked_after_payment"
+    """The credential was revoked after the stipend was paid (a claw-back decision)."""
+
+
+REJECT_ON_REVOKE = frozenset({StipendState.REQUESTED, StipendState.APPROVED})
+"""States a revocation rejects (nothing has gone to payroll yet)."""
+REVIEW_ON_REVOKE = {
+    StipendState.EXPORTED: ReviewReason.REVOKED_AFTER_EXPORT,
+    StipendState.PAID: ReviewReason.REVOKED_AFTER_PAYMENT,
+}
+"""States a revocation cannot undo in the ledger: HR reviews them (claw back or waive)."""
+
+
+@dataclass(frozen=True)
+class StipendReview:
+    """A stipend on HR's review list; open until someone records what was done."""
+
+    id: str
+    stipend_id: str
+    reason: ReviewReason
+    state_then: StipendState
+    note: str
+    raised_at: datetime
+    raised_by: str | None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def label(self) -> str:
+        return (
+            "revoked after payment"
+            if self.reason is ReviewReason.REVOKED_AFTER_PAYMENT
+            else "revoked after export"
+        )
+
+
 # -- payroll templates ------------------------------------------------------------------------
 
 PAYROLL_FIELDS = (

@@ -78,6 +78,10 @@ def recipient_for(uow: UnitOfWork, person: Person, salt: str) -> Recipient:
     return Recipient(email=person.email, lti_user_id=subjects[0] if subjects else None, salt=salt)
 
 
+RevokedHook = Callable[[UnitOfWork, IssuedCredential, str], None]
+"""(the revocation's unit of work, the revoked credential, the person id of who revoked it)."""
+
+
 @dataclass(frozen=True)
 class IssueOutcome:
     credential: IssuedCredential
@@ -110,8 +114,10 @@ class CredentialService:
         self._default_issuer_name = default_issuer_name
         self._salt = salt
         self.on_issued: list[Callable[[IssuedCredential], None]] = []
-        self.on_revoked: list[Callable[[UnitOfWork, IssuedCredential], None]] = []
-        """Run inside the revocation's transaction (delivery targets add their outbox rows)."""
+        self.on_revoked: list[RevokedHook] = []
+        """Run inside the revocation's transaction: delivery targets add their outbox rows, the
+        award's credit lines are marked revoked, its stipend is rejected or put on HR's review
+        list; any failure rolls the revocation back."""
 
     # -- issuing ------------------------------------------------------------------------------
 
@@ -415,6 +421,6 @@ class CredentialService:
             record(uow, now, actor.person_id, ENTITY, credential.id, "revoke", "issued",
                    "revoked", reason)  # fmt: skip
             for hook in self.on_revoked:
-                hook(uow, revoked)
+                hook(uow, revoked, actor.person_id)
             uow.commit()
             return revoked

@@ -3,19 +3,22 @@
 Lines are written inside the award's transaction (a :class:`DecisionService` hook) under the rule
 version in force on the award day; later rule changes never touch them. An admin may re-evaluate
 an award under today's rules and overrides: the old lines are kept, marked superseded, and the
-change is in the audit trail.
+change is in the audit trail. Revoking the award's credential marks its lines revoked (a
+:class:`CredentialService` hook, in the revocation's transaction): kept as proof of what was
+earned, no longer counted toward renewal or in the dashboards, and never re-evaluated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from lti_tool.domain.badges import IssuedCredential
 from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.credit_progress import EarnedCredit, Progress, progress
 from lti_tool.domain.credit_rules import JurisdictionRules, credit_line, explain_unit
-from lti_tool.domain.errors import ValidationError
+from lti_tool.domain.errors import ConflictError, ValidationError
 from lti_tool.domain.model import Award, Organization, Person, new_id
 from lti_tool.domain.roles import Role
 from lti_tool.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -37,6 +40,9 @@ class LineView:
     credential_title: str
     earned_on: date
     line: CreditLine
+    revoked_at: datetime | None = None
+    """The credential was revoked: the line is shown, marked, and not counted."""
+    revocation_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,13 +138,34 @@ class CreditService:
         )
         return [line]
 
+    def on_revoked(self, uow: UnitOfWork, credential: IssuedCredential, by: str) -> None:
+        """Revocation hook: mark the award's lines revoked (when, by whom, why); audited."""
+        if credential.award_id is None or credential.revoked_at is None:
+            return
+        award_id, reason = credential.award_id, credential.revocation_reason or ""
+        lines = [x.line for x in uow.credit.lines_for_award(award_id) if not x.revoked]
+        if uow.credit.revoke_lines(award_id, credential.revoked_at, by, reason):
+            record(
+                uow, credential.revoked_at, by, "credit", award_id, "revoke",
+                f"{len(lines)} lines", "revoked",
+                f"credential {credential.id} revoked: {reason}; lines: {summary(lines)}",
+            )  # fmt: skip
+
     def reevaluate(self, actor: Actor | None, award_id: str, note: str) -> list[CreditLine]:
-        """Replace an award's lines with today's rules and overrides; audited with the reason."""
+        """Replace an award's lines with today's rules and overrides; audited with the reason.
+
+        Refused when the award's credential is revoked: its credit stays revoked."""
         by = admin_id(actor)
         if not note.strip():
             raise ValidationError("Say why the award is re-evaluated (kept in the audit trail).")
         with self._uow() as uow:
             award = uow.awards.get(award_id)
+            issued = uow.credentials.for_award(award_id)
+            if issued is not None and issued.revoked:
+                raise ConflictError(
+                    "The award's credential is revoked, so its credit is revoked too and is not "
+                    "re-evaluated."
+                )
             before = [stored.line for stored in uow.credit.lines_for_award(award_id)]
             now = self._clock.now()
             uow.credit.supersede(award_id, now)
@@ -196,10 +223,18 @@ class CreditService:
                     x.line.amount, x.line.unit, x.line.jurisdiction, x.line.category, x.earned_on
                 )
                 for x in stored
+                if not x.revoked
             ]
             result = progress(rule, earned, on, settings.cycle_anchor)
         views = tuple(
-            LineView(titles.get(x.line.award_id, ""), x.earned_on, x.line) for x in stored
+            LineView(
+                titles.get(x.line.award_id, ""),
+                x.earned_on,
+                x.line,
+                x.revoked_at,
+                x.revocation_reason,
+            )
+            for x in stored
         )
         return CreditProgress(
             person.id, person.display_name, rules.name if rules else "", result, views

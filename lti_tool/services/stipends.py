@@ -2,6 +2,11 @@
 
 The ledger is append-only: each move adds an entry numbered after the last, so two admins moving
 the same stipend at once clash instead of both winning; each move is audited too.
+
+Revoking the award's credential (a :class:`CredentialService` hook, in the revocation's
+transaction) rejects a stipend not yet exported, with the note ``credential revoked: <why>``; one
+already exported or paid cannot be taken back by the ledger, so it goes on HR's review list
+(``revoked_after_export`` / ``revoked_after_payment``) until someone records what was done.
 """
 
 from __future__ import annotations
@@ -12,13 +17,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
+from lti_tool.domain.badges import IssuedCredential
 from lti_tool.domain.errors import ValidationError
 from lti_tool.domain.model import new_id
 from lti_tool.domain.roles import Role
 from lti_tool.domain.stipends import (
     COMMITTED,
+    REJECT_ON_REVOKE,
+    REVIEW_ON_REVOKE,
     Stipend,
     StipendEntry,
+    StipendReview,
     StipendState,
     check_move,
 )
@@ -35,6 +44,8 @@ from lti_tool.services.credit_scope import (
 from lti_tool.services.decisions import Decided
 from lti_tool.services.listing import ListQuery
 
+REVOKED_NOTE = "credential revoked"
+
 
 @dataclass(frozen=True)
 class LedgerView:
@@ -42,6 +53,16 @@ class LedgerView:
     educator: str
     school: str
     credential: str
+    review: StipendReview | None = None
+    """Set when the credential was revoked after export or payment (HR's review list)."""
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """One entry of HR's review list with what a person reads."""
+
+    review: StipendReview
+    ledger: LedgerView
 
 
 @dataclass
@@ -135,6 +156,58 @@ class StipendService:
             uow, decided.at, decided.actor_id, "stipend", stipend.id, "request", None,
             StipendState.REQUESTED.value, f"{stipend.amount} {stipend.currency}, award {award.id}",
         )  # fmt: skip
+
+    def on_revoked(self, uow: UnitOfWork, credential: IssuedCredential, by: str) -> None:
+        """Revocation hook: reject the award's stipend if nothing went to payroll yet, else put
+        it on HR's review list; audited either way."""
+        if credential.award_id is None or credential.revoked_at is None:
+            return
+        found = uow.stipends.for_award(credential.award_id)
+        if found is None:
+            return
+        stipend = uow.stipends.get(found.id, for_update=True)
+        state = uow.stipends.entries(stipend.id)[-1].state
+        at, note = credential.revoked_at, f"{REVOKED_NOTE}: {credential.revocation_reason or ''}"
+        if state in REJECT_ON_REVOKE:
+            move(uow, stipend, StipendState.REJECTED, by, at, note)
+        elif state in REVIEW_ON_REVOKE:
+            reason = REVIEW_ON_REVOKE[state]
+            uow.stipends.add_review(
+                StipendReview(new_id(), stipend.id, reason, state, note, at, by)
+            )
+            record(uow, at, by, "stipend", stipend.id, "review", state.value, reason.value, note)
+
+    def reviews(
+        self, actor: Actor | None, district_id: str | None = None, *, open_only: bool = True
+    ) -> list[ReviewView]:
+        """HR's review list: stipends whose credential was revoked after export or payment
+        (admins; None is the command line)."""
+        admin_id(actor)
+        with self._uow() as uow:
+            found = uow.stipends.reviews(district_id, open_only=open_only)
+            rows = []
+            for review in found:
+                stipend = uow.stipends.get(review.stipend_id)
+                rows.append(LedgerRow(stipend, uow.stipends.entries(stipend.id)[-1]))
+            return [ReviewView(r, v) for r, v in zip(found, _views(uow, rows), strict=True)]
+
+    def resolve_review(self, actor: Actor | None, review_id: str, note: str) -> StipendReview:
+        """Close a review with what HR did (clawed back, waived, ...); audited."""
+        by = admin_id(actor)
+        if not note.strip():
+            raise ValidationError("Say what was done (clawed back, waived, ...): it is kept.")
+        with self._uow() as uow:
+            review = uow.stipends.review(review_id)
+            resolved = replace(
+                review, resolved_at=self._clock.now(), resolved_by=by, resolution=note.strip()
+            )
+            uow.stipends.resolve_review(resolved)
+            record(
+                uow, self._clock.now(), by, "stipend", review.stipend_id, "review_resolved",
+                review.reason.value, "resolved", note.strip(),
+            )  # fmt: skip
+            uow.commit()
+            return resolved
 
     def ledger(
         self, actor: Actor, district_id: str | None = None, state: StipendState | None = None
@@ -277,6 +350,7 @@ def _views(uow: UnitOfWork, rows: list[LedgerRow]) -> list[LedgerView]:
     names: dict[str, str] = {}
     people: dict[str, str] = {}
     titles: dict[str, str] = {}
+    reviews = uow.stipends.reviews_for([row.stipend.id for row in rows])
     views = []
     for row in rows:
         slug, person_id, school = (
@@ -292,6 +366,12 @@ def _views(uow: UnitOfWork, rows: list[LedgerRow]) -> list[LedgerView]:
         if school and school not in names:
             names[school] = uow.people.organization(school).name
         views.append(
-            LedgerView(row, people[person_id], names[school] if school else "-", titles[slug])
+            LedgerView(
+                row,
+                people[person_id],
+                names[school] if school else "-",
+                titles[slug],
+                reviews.get(row.stipend.id),
+            )
         )
     return views

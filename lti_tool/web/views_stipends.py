@@ -1,5 +1,6 @@
 """Admin, Stipends: the ledger with approve / reject / mark paid, budgets, totals, the payroll
-export (marks rows exported) and the paid file upload (closes them). Every move is audited."""
+export (marks rows exported) and the paid file upload (closes them), and HR's review list of
+stipends whose credential was revoked after export or payment. Every move is audited."""
 
 from __future__ import annotations
 
@@ -53,8 +54,10 @@ def index() -> Any:
     totals = c.stipends.totals(actor, district_id, filters) if district_id else None
     districts = {o.id: o.name for o in c.people.organizations() if o.kind in LOCAL_KINDS}
     schools, sources = c.stipends.choices(actor, district_id)
+    reviews = c.stipends.reviews(actor, district_id)
     return render_template(
         "admin/stipends.html", page=page, query=query, totals=totals, district_id=district_id,
+        reviews=reviews,
         districts=districts, states=list(StipendState), state=state, schools=schools,
         sources=sources, filtered=bool(state or filters.funding_source or filters.school_id
         or filters.educator),
@@ -89,6 +92,15 @@ def close(stipend_id: str, action: str) -> Any:
     else:
         service.mark_paid(current_actor(), stipend_id, note)
     flash(f"Stipend {CONFIRMED[action].value}.", "success")
+    return _back(request.form.get("district", ""))
+
+
+@bp.post("/reviews/<review_id>/resolve")
+@requires(Role.ADMIN)
+def resolve_review(review_id: str) -> Any:
+    """Close an HR review (credential revoked after export or payment) with what was done."""
+    container().stipends.resolve_review(current_actor(), review_id, request.form.get("note", ""))
+    flash("Review closed; what was done is kept in the audit trail.", "success")
     return _back(request.form.get("district", ""))
 
 

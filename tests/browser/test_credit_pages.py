@@ -97,3 +97,32 @@ def test_an_admin_approves_a_stipend_after_confirming(
     page.goto("/admin/dashboards")
     for title in ("PD credit granted per jurisdiction", "Stipends by state"):
         expect(page.get_by_role("img", name=re.compile(f"^{title}"))).to_be_visible()
+
+
+def test_an_admin_closes_the_hr_review_of_a_stipend_revoked_after_payment(
+    page: Page, container: Container, district: District, awarded: str
+) -> None:
+    admin = container.people.actor(district.admin)
+    (view,) = container.stipends.ledger(admin)
+    award_id, stipend_id = view.row.stipend.award_id, view.row.stipend.id
+    container.stipends.approve(admin, stipend_id)
+    container.payroll.export(admin, awarded)
+    container.stipends.mark_paid(admin, stipend_id, "cheque 12")
+    credential = container.credentials.issue_for_award(award_id).credential
+    issuer = container.people.actor(district.issuer)
+    container.credentials.revoke(issuer, credential.id, "Evidence was not their own.")
+
+    sign_in(page, container, district.admin, "admin")
+    checked(page, f"/admin/stipends?district={awarded}", "admin-stipends-hr-review")
+    page.goto(f"/admin/stipends?district={awarded}")
+    review = page.get_by_role("region", name=re.compile("^Needs HR review"))
+    expect(review).to_contain_text("revoked after payment")
+    expect(review).to_contain_text("credential revoked: Evidence was not their own.")
+    row = page.locator(f"#s-{stipend_id}")
+    expect(row.get_by_role("link", name="HR review open")).to_be_visible()
+    review.get_by_label(re.compile("^What was done")).fill("Clawed back from the May pay.")
+    review.get_by_role("button", name=re.compile("^Close the review")).click()
+    expect(page.get_by_text("Review closed")).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("^Needs HR review"))).to_have_count(0)
+    expect(row).to_contain_text("reviewed: Clawed back from the May pay.")
+    checked(page, f"/admin/credit/awards/{award_id}", "admin-credit-award-revoked")

@@ -47,8 +47,9 @@ def credit_world(credit_container: Container) -> CreditWorld:
 
     def actor(name: str, org: str, role: Role, employee_id: str | None = None) -> Actor:
         identities = ((IdentityKind.EMPLOYEE_ID, district.id, employee_id),) if employee_id else ()
+        email = name.split(maxsplit=1)[0].lower() + "@alamo.example"  # an OB3 recipient
         person = people.add_person(
-            name, organization_id=org, roles=((role, org),), identities=identities
+            name, email=email, organization_id=org, roles=((role, org),), identities=identities
         )
         return people.actor(person.id)
 

@@ -20,6 +20,7 @@ from lti_tool.db.models.credit import (
     CreditSettingsRow,
     StipendBudgetRow,
     StipendEntryRow,
+    StipendReviewRow,
     StipendRow,
 )
 from lti_tool.db.models.delivery import DeliveryRow, DeliveryTargetRow
@@ -95,6 +96,7 @@ __all__ = [
     "StackRow",
     "StipendBudgetRow",
     "StipendEntryRow",
+    "StipendReviewRow",
     "StipendRow",
     "SubmissionRow",
     "ToolKeyRow",

@@ -81,6 +81,10 @@ class CreditLineRow(Base):
     earned_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime]
     superseded_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    """Set when the award's credential is revoked: the line is kept but no longer counts."""
+    revoked_by: Mapped[str | None] = mapped_column(String(36))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class StipendRow(Base):
@@ -115,6 +119,27 @@ class StipendEntryRow(Base):
     actor_id: Mapped[str | None] = mapped_column(String(36))
     note: Mapped[str] = mapped_column(Text)
     batch: Mapped[str] = mapped_column(String(60))
+
+
+class StipendReviewRow(Base):
+    """A stipend HR must look at: its credential was revoked after it was exported or paid.
+
+    The ledger is not touched (payroll may still send the paid file); the review is closed by
+    hand with what HR did (clawed back, waived, ...)."""
+
+    __tablename__ = "stipend_reviews"
+    __table_args__ = (UniqueConstraint("stipend_id", "reason"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    stipend_id: Mapped[str] = mapped_column(ForeignKey("stipends.id"))
+    reason: Mapped[str] = mapped_column(String(40))
+    state_then: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime]
+    raised_by: Mapped[str | None] = mapped_column(String(36))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(36))
+    resolution: Mapped[str] = mapped_column(Text)
 
 
 class StipendBudgetRow(Base):

@@ -55,7 +55,17 @@ def _line(row: CreditLineRow) -> StoredLine:
         rule_version=row.rule_version,
         clock_hours=row.clock_hours,
     )
-    return StoredLine(row.id, line, row.person_id, row.earned_on, row.created_at, row.superseded_at)
+    return StoredLine(
+        row.id,
+        line,
+        row.person_id,
+        row.earned_on,
+        row.created_at,
+        row.superseded_at,
+        row.revoked_at,
+        row.revoked_by,
+        row.revocation_reason,
+    )
 
 
 class SqlCreditRepository:
@@ -139,6 +149,9 @@ class SqlCreditRepository:
                 earned_on=stored.earned_on,
                 created_at=stored.created_at,
                 superseded_at=stored.superseded_at,
+                revoked_at=stored.revoked_at,
+                revoked_by=stored.revoked_by,
+                revocation_reason=stored.revocation_reason,
             )
         )
         self._session.flush()
@@ -178,6 +191,18 @@ class SqlCreditRepository:
             update(CreditLineRow)
             .where(CreditLineRow.award_id == award_id, CreditLineRow.superseded_at.is_(None))
             .values(superseded_at=at)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def revoke_lines(self, award_id: str, at: datetime, by: str | None, reason: str) -> int:
+        result = self._session.execute(
+            update(CreditLineRow)
+            .where(
+                CreditLineRow.award_id == award_id,
+                CreditLineRow.superseded_at.is_(None),
+                CreditLineRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=at, revoked_by=by, revocation_reason=reason)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -81,7 +81,7 @@ class SqlDashboardQueries:
     def credit_granted(self, since: date) -> list[CreditFact]:
         line = CreditLineRow
         query = select(line.jurisdiction, line.unit, line.amount, line.clock_hours).where(
-            line.superseded_at.is_(None), line.earned_on >= since
+            line.superseded_at.is_(None), line.revoked_at.is_(None), line.earned_on >= since
         )
         with Session(self._engine) as session:
             return [CreditFact(*row) for row in session.execute(query)]

@@ -5,12 +5,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Numeric, Select, cast, func, select
+from sqlalchemy import ColumnElement, Numeric, Select, cast, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from lti_tool.db.models import PersonRow, StipendBudgetRow, StipendEntryRow, StipendRow
-from lti_tool.domain.errors import NotFoundError
-from lti_tool.domain.stipends import Stipend, StipendEntry, StipendState
+from lti_tool.db.models import (
+    PersonRow,
+    StipendBudgetRow,
+    StipendEntryRow,
+    StipendReviewRow,
+    StipendRow,
+)
+from lti_tool.domain.errors import ConflictError, NotFoundError
+from lti_tool.domain.stipends import (
+    ReviewReason,
+    Stipend,
+    StipendEntry,
+    StipendReview,
+    StipendState,
+)
 from lti_tool.ports_credit import LedgerFilter, LedgerRow
 
 
@@ -32,6 +44,21 @@ def _stipend(row: StipendRow) -> Stipend:
 def _entry(row: StipendEntryRow) -> StipendEntry:
     return StipendEntry(
         row.stipend_id, row.seq, StipendState(row.state), row.at, row.actor_id, row.note, row.batch
+    )
+
+
+def _review(row: StipendReviewRow) -> StipendReview:
+    return StipendReview(
+        id=row.id,
+        stipend_id=row.stipend_id,
+        reason=ReviewReason(row.reason),
+        state_then=StipendState(row.state_then),
+        note=row.note,
+        raised_at=row.raised_at,
+        raised_by=row.raised_by,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        resolution=row.resolution,
     )
 
 
@@ -184,6 +211,65 @@ class SqlStipendRepository:
             sorted(str(school) for school in self._session.scalars(schools)),
             sorted(self._session.scalars(sources)),
         )
+
+    def add_review(self, review: StipendReview) -> None:
+        self._session.add(
+            StipendReviewRow(
+                id=review.id,
+                stipend_id=review.stipend_id,
+                reason=review.reason.value,
+                state_then=review.state_then.value,
+                note=review.note,
+                raised_at=review.raised_at,
+                raised_by=review.raised_by,
+                resolved_at=review.resolved_at,
+                resolved_by=review.resolved_by,
+                resolution=review.resolution,
+            )
+        )
+        self._session.flush()
+
+    def review(self, review_id: str) -> StipendReview:
+        row = self._session.get(StipendReviewRow, review_id)
+        if row is None:
+            raise NotFoundError(f"No stipend review {review_id!r}.")
+        return _review(row)
+
+    def reviews(self, district_id: str | None, *, open_only: bool = True) -> list[StipendReview]:
+        query = select(StipendReviewRow).join(
+            StipendRow, StipendRow.id == StipendReviewRow.stipend_id
+        )
+        if district_id is not None:
+            query = query.where(StipendRow.district_id == district_id)
+        if open_only:
+            query = query.where(StipendReviewRow.resolved_at.is_(None))
+        rows = self._session.scalars(
+            query.order_by(StipendReviewRow.raised_at, StipendReviewRow.id)
+        )
+        return [_review(row) for row in rows]
+
+    def reviews_for(self, stipend_ids: list[str]) -> dict[str, StipendReview]:
+        if not stipend_ids:
+            return {}
+        rows = self._session.scalars(
+            select(StipendReviewRow)
+            .where(StipendReviewRow.stipend_id.in_(stipend_ids))
+            .order_by(StipendReviewRow.raised_at, StipendReviewRow.id)
+        )
+        return {row.stipend_id: _review(row) for row in rows}
+
+    def resolve_review(self, review: StipendReview) -> None:
+        result = self._session.execute(
+            update(StipendReviewRow)
+            .where(StipendReviewRow.id == review.id, StipendReviewRow.resolved_at.is_(None))
+            .values(
+                resolved_at=review.resolved_at,
+                resolved_by=review.resolved_by,
+                resolution=review.resolution,
+            )
+        )
+        if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+            raise ConflictError("That review was already resolved.")
 
     def budgets(self, district_id: str) -> dict[str, Decimal]:
         rows = self._session.scalars(
