@@ -287,11 +287,11 @@ def build(
         lambda uow, credential, _by: delivery.on_revoked(uow, credential),
     ]
     cohorts = CohortService(uow_factory, clock)
-    nrps = NrpsClient(service_tokens, lti.http)
+    nrps, ags = NrpsClient(service_tokens, lti.http), AgsClient(service_tokens, lti.http, clock)
     members = NrpsMemberReader(nrps, settings.nrps_page_cap)
-    ags = AgsClient(service_tokens, lti.http, clock)
     grades = GradePassbackService(uow_factory, clock, AgsGradePoster(ags), settings.base_url)
     decisions.on_decided.append(grades.on_decided)
+    credentials.on_stored.append(grades.on_stored)
     course_syncs = CourseSyncService(uow_factory, clock, members, cohorts)
     consumers = {
         AWARDED_TOPIC: credentials.consume_awarded,

@@ -10,6 +10,7 @@ from lti_tool.domain.lti_services import (
     CourseMember,
     CourseSync,
     GradeLink,
+    GradeLinkKind,
     ScoreAnswer,
     ScoreOutcome,
 )
@@ -29,7 +30,16 @@ class LtiServiceRepository(Protocol):
         """Add the link, or save every field of the one with the same id."""
         ...
 
-    def grade_links_for(self, person_id: str, credential_slug: str) -> list[GradeLink]: ...
+    def grade_links_for(
+        self, person_id: str, credential_slug: str, kind: GradeLinkKind = "credential"
+    ) -> list[GradeLink]:
+        """The person's links of ``kind`` (a credential's, or a stack's) for that slug."""
+        ...
+
+    def grade_links_of(self, person_id: str, kind: GradeLinkKind) -> list[GradeLink]:
+        """Every link of ``kind`` the person has (usually none: one indexed read)."""
+        ...
+
     def grade_links_in(self, registration_id: str, context_id: str) -> list[GradeLink]: ...
     def course_sync(self, registration_id: str, context_id: str) -> CourseSync | None: ...
     def put_course_sync(self, sync: CourseSync) -> None:
@@ -52,8 +62,10 @@ class GradePoster(Protocol):
         resource_link_id: str,
         resource_id: str,
         label: str,
+        tag: str = ...,
     ) -> str:
-        """The URL of the line item for the resource link and credential (found or made)."""
+        """The URL of the line item for the resource link and credential or stack (found or
+        made with ``tag``)."""
         ...
 
     def post_score(
@@ -65,7 +77,10 @@ class GradePoster(Protocol):
         outcome: ScoreOutcome,
         badge_url: str | None,
         new_submission: bool,
-    ) -> ScoreAnswer: ...
+        progress: tuple[int, int] | None = None,
+    ) -> ScoreAnswer:
+        """``progress`` (given, maximum) is the score of an ``in_progress`` outcome."""
+        ...
 
 
 class MemberReader(Protocol):

@@ -133,9 +133,11 @@ class DemoPlatform(PlatformCore):
         deep_linking: bool = False,
         credential: str | None = None,
         now: datetime | None = None,
+        stack: str | None = None,
     ) -> tuple[str, dict[str, str]]:
         """The tool's login URL and the initiation parameters of a launch as ``user``: from
-        the course's navigation, a resource link opening ``credential``, or deep linking."""
+        the course's navigation, a resource link opening ``credential`` (or a whole ``stack``),
+        or deep linking."""
         moment = now or datetime.now(UTC)
         launch: dict[str, Any] = {
             "roles": list(user.roles), "sub": user.subject, "name": user.name,
@@ -148,6 +150,9 @@ class DemoPlatform(PlatformCore):
         if credential:
             launch["custom"] = {"credential": credential}
             launch["resource_link_id"] = f"demo-link-{credential}"
+        elif stack:
+            launch["custom"] = {"stack": stack}
+            launch["resource_link_id"] = f"demo-link-stack-{stack}"
         else:
             launch["resource_link_id"] = "demo-course-navigation"
         message_hint = secrets.token_urlsafe(12)

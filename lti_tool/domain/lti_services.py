@@ -1,7 +1,8 @@
 """What the tool remembers to call LTI Advantage services later, away from the launch.
 
 A launch from a course resource link that offers Assignment and Grade Services leaves a
-:class:`GradeLink` (where to post this person's score for this credential); an instructor's
+:class:`GradeLink` (where to post this person's score for this credential, or for this stack of
+credentials); an instructor's
 launch that offers Names and Role Provisioning leaves a :class:`CourseSync` (where to read the
 course's members in the background). Both are plain data read from the launch's claims.
 """
@@ -18,8 +19,38 @@ NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 
-ScoreOutcome = Literal["awarded", "pending"]
+ScoreOutcome = Literal["awarded", "pending", "in_progress"]
+"""``awarded``: completed and fully graded; ``pending``: returned for resubmission;
+``in_progress``: part of a stack earned (a fraction, grading pending)."""
 ScoreStatus = Literal["posted", "not_a_student"]
+GradeLinkKind = Literal["credential", "stack"]
+"""What a resource link opens: one credential (``custom.credential``) or a stack
+(``custom.stack``)."""
+LINK_CUSTOM_KEYS: dict[GradeLinkKind, str] = {"credential": "credential", "stack": "stack"}
+"""The custom parameter deep linking writes for each kind of link, in the order a launch reads
+them."""
+CREDENTIAL_TAG = "credbridge-credential"
+STACK_TAG = "credbridge-stack"
+
+
+def resource_id(kind: GradeLinkKind, slug: str) -> str:
+    """The line item ``resourceId`` of a link: a credential's slug, ``stack-<slug>`` for a stack
+    (the stack credential's achievement id, and never a credential's slug)."""
+    return slug if kind == "credential" else f"stack-{slug}"
+
+
+def line_item_tag(kind: GradeLinkKind) -> str:
+    """The line item ``tag`` of a link's gradebook column."""
+    return CREDENTIAL_TAG if kind == "credential" else STACK_TAG
+
+
+def linked(custom: Mapping[str, Any]) -> tuple[GradeLinkKind, str] | None:
+    """What a launch's custom parameters say the resource link opens, if anything."""
+    for kind, key in LINK_CUSTOM_KEYS.items():
+        value = custom.get(key)
+        if isinstance(value, str) and value:
+            return kind, value
+    return None
 
 
 def _url(value: Any) -> str | None:
@@ -59,7 +90,8 @@ def memberships_url(claims: Mapping[str, Any]) -> str | None:
 
 @dataclass
 class GradeLink:
-    """Where one person's score for one credential goes: a resource link in an LMS course."""
+    """Where one person's score for one credential (or stack) goes: a resource link in an LMS
+    course."""
 
     id: str
     registration_id: str
@@ -70,7 +102,8 @@ class GradeLink:
     subject: str
     """The person's LTI ``sub`` on the platform (the score's ``userId``)."""
     credential_slug: str
-    """The credential the resource link opens (its ``custom.credential``)."""
+    """The slug of what the resource link opens: the credential (``custom.credential``) or, for
+    a ``stack`` link, the stack (``custom.stack``)."""
     endpoint: GradeEndpoint
     created_at: datetime
     updated_at: datetime
@@ -81,6 +114,21 @@ class GradeLink:
     """``posted`` or ``not_a_student`` (the LMS refused: the person is no student there)."""
     last_detail: str | None = None
     last_posted_at: datetime | None = None
+    kind: GradeLinkKind = "credential"
+
+    @property
+    def target(self) -> str:
+        """What the link opens, for people: ``talk-moves`` or ``the stack classroom-discourse``."""
+        return (
+            self.credential_slug
+            if self.kind == "credential"
+            else f"the stack {self.credential_slug}"
+        )
+
+    @property
+    def resource_id(self) -> str:
+        """The ``resourceId`` of the link's line item."""
+        return resource_id(self.kind, self.credential_slug)
 
 
 @dataclass

@@ -3,7 +3,9 @@
 When a credential is awarded, the tool finds (or creates) the line item for the resource link the
 learner launched from and posts a completed, fully graded score; on Canvas the score carries the
 ``https://canvas.instructure.com/lti/submission`` extension so the badge's URL shows as the
-learner's submission. A submission returned for resubmission posts a pending score.
+learner's submission. A submission returned for resubmission posts a pending score. A stack's
+link gets a score in progress (the fraction of its credentials earned, grading pending) until the
+stack credential is issued.
 
 Failures say what to do next:
 - a score refused because the person is not a student there (Canvas: 422) is a
@@ -45,7 +47,7 @@ DEFAULT_TAG = "credbridge-credential"
 DEFAULT_PAGE_CAP = 50
 MAX_BODY_IN_ERROR = 200
 
-Outcome = Literal["awarded", "pending"]
+Outcome = Literal["awarded", "pending", "in_progress"]
 ScoreStatus = Literal["posted", "not_a_student"]
 
 
@@ -215,11 +217,14 @@ class AgsClient:
         badge_url: str | None = None,
         comment: str | None = None,
         new_submission: bool = True,
+        progress: tuple[int, int] | None = None,
     ) -> ScoreResult:
         """Post ``user_id``'s score on the line item: ``awarded`` is 1 of 1, Completed and
         FullyGraded; ``pending`` (returned for resubmission) has no score, Submitted and
-        Pending. With ``badge_url``, the platform's score extension links the badge (Canvas:
-        an ``online_url`` submission; ``new_submission`` False when re-scoring).
+        Pending; ``in_progress`` is ``progress`` (given, maximum: credentials of a stack earned
+        and required), InProgress and Pending. With ``badge_url``, the platform's score
+        extension links the badge (Canvas: an ``online_url`` submission; ``new_submission``
+        False when re-scoring).
 
         Returns:
             ``posted``, or ``not_a_student`` when the platform refused the score because the
@@ -229,13 +234,20 @@ class AgsClient:
             RetriableServiceError: the platform was unreachable, overloaded or failing.
             ServiceError: any other refusal; retrying will not help.
         """
-        if outcome not in ("awarded", "pending"):
-            raise ValueError(f"outcome must be 'awarded' or 'pending', got {outcome!r}")
+        if outcome not in ("awarded", "pending", "in_progress"):
+            raise ValueError(
+                f"outcome must be 'awarded', 'pending' or 'in_progress', got {outcome!r}"
+            )
         behaviour = behaviour_for(registration.product_family)
         body: dict[str, Any] = {"userId": user_id}
         if outcome == "awarded":
             body.update(scoreGiven=1, scoreMaximum=1)
             body.update(activityProgress="Completed", gradingProgress="FullyGraded")
+        elif outcome == "in_progress":
+            if progress is None or not 0 <= progress[0] <= progress[1] or progress[1] < 1:
+                raise ValueError(f"an in_progress score needs 0 <= given <= maximum: {progress}")
+            body.update(scoreGiven=progress[0], scoreMaximum=progress[1])
+            body.update(activityProgress="InProgress", gradingProgress="Pending")
         else:
             body.update(activityProgress="Submitted", gradingProgress="Pending")
         body["timestamp"] = self._clock.now().astimezone(UTC).isoformat(timespec="milliseconds")

@@ -14,6 +14,12 @@ from datetime import timedelta
 from typing import Any
 
 from lti_tool.domain.lti import LaunchContext
+from lti_tool.domain.lti_services import (
+    LINK_CUSTOM_KEYS,
+    GradeLinkKind,
+    line_item_tag,
+    resource_id,
+)
 from lti_tool.lti.keys import ToolKeyService
 from lti_tool.ports import Clock
 
@@ -72,11 +78,14 @@ class DeepLinkRequest:
 
 @dataclass(frozen=True)
 class LinkChoice:
-    """One credential the instructor picked, as a resource link to place in the course."""
+    """One credential (or a whole stack) the instructor picked, as a resource link to place in
+    the course."""
 
     credential_slug: str
+    """The credential's slug, or the stack's when ``kind`` is ``stack``."""
     title: str
     text: str
+    kind: GradeLinkKind = "credential"
 
 
 class DeepLinkResponder:
@@ -93,14 +102,15 @@ class DeepLinkResponder:
             "title": choice.title,
             "text": choice.text,
             "url": self._launch_url,
-            "custom": {"credential": choice.credential_slug},
+            # A launch from the link reads it back (lti_tool.domain.lti_services.linked).
+            "custom": {LINK_CUSTOM_KEYS[choice.kind]: choice.credential_slug},
         }
         if request.offers_grades:
             item["lineItem"] = {
                 "scoreMaximum": 1,
                 "label": choice.title,
-                "resourceId": choice.credential_slug,
-                "tag": "credbridge-credential",
+                "resourceId": resource_id(choice.kind, choice.credential_slug),
+                "tag": line_item_tag(choice.kind),
             }
         return item
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from lti_tool.domain.errors import DeliveryRefused, RetryLater
 from lti_tool.domain.lti import PlatformRegistration
 from lti_tool.domain.lti_services import CourseMember, ScoreAnswer, ScoreOutcome
-from lti_tool.lti.ags import AgsClient
+from lti_tool.lti.ags import DEFAULT_TAG, AgsClient
 from lti_tool.lti.nrps import NrpsClient
 from lti_tool.lti.service_tokens import RetriableServiceError, ServiceError, is_retriable
 
@@ -47,6 +47,7 @@ class AgsGradePoster:
         resource_link_id: str,
         resource_id: str,
         label: str,
+        tag: str = DEFAULT_TAG,
     ) -> str:
         with delivery_errors():
             return self._client.find_or_create_line_item(
@@ -55,6 +56,7 @@ class AgsGradePoster:
                 resource_link_id=resource_link_id,
                 resource_id=resource_id,
                 label=label,
+                tag=tag,
             ).id
 
     def post_score(
@@ -66,6 +68,7 @@ class AgsGradePoster:
         outcome: ScoreOutcome,
         badge_url: str | None,
         new_submission: bool,
+        progress: tuple[int, int] | None = None,
     ) -> ScoreAnswer:
         with delivery_errors():
             result = self._client.post_score(
@@ -75,6 +78,7 @@ class AgsGradePoster:
                 outcome=outcome,
                 badge_url=badge_url,
                 new_submission=new_submission,
+                progress=progress,
             )
         return ScoreAnswer(result.status, result.http_status, result.detail)
 

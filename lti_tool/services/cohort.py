@@ -191,7 +191,7 @@ class CohortService:
             for link in uow.lti_services.grade_links_in(registration_id, context_id):
                 if link.last_status == "not_a_student":
                     refused.setdefault(link.person_id, []).append(
-                        f"The LMS refused the grade for {link.credential_slug}: "
+                        f"The LMS refused the grade for {link.target}: "
                         f"{link.last_detail or 'not a student in this course'}"
                     )
             entries = []

@@ -96,6 +96,8 @@ class CredentialService:
         base_url: the public origin credentials, issuers and achievements are published under.
         default_issuer_name: names the instance-wide issuer created on first issue.
         on_issued: called after each new credential commits (stack completion hooks in here).
+        on_stored: called inside the transaction that stores each new credential (grade
+            passback queues stack scores there).
     """
 
     def __init__(
@@ -114,6 +116,8 @@ class CredentialService:
         self._default_issuer_name = default_issuer_name
         self._salt = salt
         self.on_issued: list[Callable[[IssuedCredential], None]] = []
+        self.on_stored: list[Callable[[UnitOfWork, IssuedCredential], None]] = []
+        """Run inside the transaction that stores a new credential (outbox rows go there)."""
         self.on_revoked: list[RevokedHook] = []
         """Run inside the revocation's transaction: delivery targets add their outbox rows, the
         award's credit lines are marked revoked, its stipend is rejected or put on HR's review
@@ -197,6 +201,8 @@ class CredentialService:
                     uow, issued.issued_at, None, ENTITY, issued.id, "issue", None, "issued",
                     issued.title,
                 )  # fmt: skip
+                for stored_hook in self.on_stored:
+                    stored_hook(uow, issued)
                 uow.commit()
         except ConflictError:
             with self._uow() as uow:

@@ -1,8 +1,9 @@
 """What a launch leaves for the LTI Advantage services, in the launch's own transaction.
 
-* A launch from a course resource link that opens a credential (``custom.credential``) and
-  offers Assignment and Grade Services records a grade link: when that person's submission for
-  the credential is decided, the score goes there (:mod:`lti_tool.services.grade_passback`).
+* A launch from a course resource link that opens a credential (``custom.credential``) or a
+  stack (``custom.stack``) and offers Assignment and Grade Services records a grade link: when
+  that person's submission for the credential is decided, or their stack credential is issued
+  (progress on the way), the score goes there (:mod:`lti_tool.services.grade_passback`).
 * An instructor's launch in a course that offers Names and Role Provisioning queues a read of
   the course's members (:mod:`lti_tool.services.course_sync`), at most once per interval.
 """
@@ -17,6 +18,7 @@ from lti_tool.domain.lti_services import (
     CourseSync,
     GradeEndpoint,
     GradeLink,
+    linked,
     memberships_url,
     sync_due,
 )
@@ -33,11 +35,12 @@ INSTRUCTOR_ROLES = frozenset({Role.ASSESSOR, Role.ADMIN})
 def remember_grade_link(
     uow: UnitOfWork, context: LaunchContext, person_id: str, now: datetime
 ) -> GradeLink | None:
-    """Record (or refresh) where this person's score for the linked credential goes."""
-    slug = context.custom.get("credential")
+    """Record (or refresh) where this person's score for the linked credential or stack goes."""
+    target = linked(context.custom)
     endpoint = GradeEndpoint.from_claims(context.claims)
-    if not (slug and endpoint and context.resource_link_id and context.subject):
+    if not (target and endpoint and context.resource_link_id and context.subject):
         return None
+    kind, slug = target
     link = uow.lti_services.find_grade_link(
         context.registration_id, context.resource_link_id, person_id
     )
@@ -47,15 +50,19 @@ def remember_grade_link(
             deployment_id=context.deployment_id, context_id=context.context_id,
             resource_link_id=context.resource_link_id, person_id=person_id,
             subject=context.subject, credential_slug=slug, endpoint=endpoint,
-            created_at=now, updated_at=now,
+            created_at=now, updated_at=now, kind=kind,
         )  # fmt: skip
-    elif (link.endpoint, link.credential_slug, link.subject) == (endpoint, slug, context.subject):
+    elif (link.endpoint, link.kind, link.credential_slug, link.subject) == (
+        endpoint, kind, slug, context.subject,
+    ):  # fmt: skip
         return link  # nothing changed: no write
     else:
-        if link.endpoint.lineitem != endpoint.lineitem:
+        if link.endpoint.lineitem != endpoint.lineitem or (link.kind, link.credential_slug) != (
+            kind, slug,
+        ):  # fmt: skip
             link.line_item_url = None
         link.endpoint, link.credential_slug, link.subject = endpoint, slug, context.subject
-        link.updated_at = now
+        link.kind, link.updated_at = kind, now
     uow.lti_services.put_grade_link(link)
     return link
 

@@ -33,14 +33,21 @@ class PendingStack:
     stack: Stack
 
 
-def _complete(uow: UnitOfWork, person_id: str, stack_id: str) -> bool:
+def stack_progress(uow: UnitOfWork, person_id: str, stack_id: str) -> tuple[int, int]:
+    """(held, required): how many of the stack's credentials the person holds unrevoked, and how
+    many the stack has."""
     required = {version.credential_id for version in uow.catalog.current_versions(stack_id)}
     held = {
         uow.catalog.version(credential.achievement_id).credential_id
         for credential in uow.credentials.for_person(person_id)
         if credential.kind is CredentialKind.CREDENTIAL and not credential.revoked
     }
-    return bool(required) and required <= held
+    return len(required & held), len(required)
+
+
+def _complete(uow: UnitOfWork, person_id: str, stack_id: str) -> bool:
+    held, required = stack_progress(uow, person_id, stack_id)
+    return required > 0 and held == required
 
 
 class StackAwardService:

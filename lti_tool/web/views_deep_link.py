@@ -44,19 +44,21 @@ def respond() -> Any:
     pending = _pending()
     stacks = container().catalog.browse()
     chosen = set(request.form.getlist("credential"))
-    for stack in stacks:
-        if stack.stack.slug in request.form.getlist("stack"):
-            chosen.update(version.slug for version in stack.credentials)
-    choices = [
-        LinkChoice(
-            version.slug,
-            version.definition.title,
-            version.definition.summary or version.definition.competency,
-        )
-        for stack in stacks
-        for version in stack.credentials
-        if version.slug in chosen
-    ]
+    whole = set(request.form.getlist("stack"))
+    choices: list[LinkChoice] = []
+    for view in stacks:
+        if view.stack.slug in whole:  # one link, one gradebook column, for the whole stack
+            text = view.stack.description or f"{len(view.credentials)} credentials"
+            choices.append(LinkChoice(view.stack.slug, view.stack.title, text, kind="stack"))
+        choices += [
+            LinkChoice(
+                version.slug,
+                version.definition.title,
+                version.definition.summary or version.definition.competency,
+            )
+            for version in view.credentials
+            if version.slug in chosen
+        ]
     cancelled = request.form.get("action") == "cancel"
     if not choices and not cancelled:
         return render_template(

@@ -78,8 +78,11 @@ def launch() -> Any:
     if user is None:
         abort(400, "Choose one of the demo people.")
     credential = request.form.get("credential") or None
+    stack = request.form.get("stack") or None
     deep_linking = request.form.get("kind") == "deep_linking"
-    login_url, params = _required().login(user, deep_linking=deep_linking, credential=credential)
+    login_url, params = _required().login(
+        user, deep_linking=deep_linking, credential=credential, stack=stack
+    )
     return redirect(f"{login_url}?{urlencode(params)}", code=302)
 
 
@@ -118,7 +121,11 @@ def deep_link_return() -> Any:
         abort(400, f"The demo LMS refused the deep-linking response: {refused}")
     items = claims.get(DL_CLAIM + "content_items") or []
     chosen = [
-        {"title": item.get("title", ""), "credential": (item.get("custom") or {}).get("credential")}
+        {
+            "title": item.get("title", ""),
+            "credential": (item.get("custom") or {}).get("credential"),
+            "stack": (item.get("custom") or {}).get("stack"),
+        }
         for item in items
         if isinstance(item, dict)
     ]

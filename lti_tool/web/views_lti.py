@@ -194,4 +194,7 @@ def _finish(params: dict[str, str]) -> Any:
     credential = context.custom.get("credential")
     if credential:
         return redirect(url_for("teacher.credential", slug=credential))
+    stack = context.custom.get("stack")
+    if stack:  # a whole stack's link: its section of the catalog
+        return redirect(url_for("teacher.catalog", _anchor=f"stack-{stack}"))
     return redirect(url_for("teacher.home"))

@@ -4,7 +4,9 @@ It plays the platform's side of DOMAIN.md §2: the OIDC authorization endpoint (
 JWKS (``/jwks``), the OAuth2 token endpoint (``/token``: client credentials with a JWT client
 assertion verified against the tool's JWKS), NRPS (``/nrps/<context>``: paged, capped at 50 like
 Canvas), AGS (``/ags/<context>/lineitems``, ``.../<id>/scores``: 422 for a non-learner like
-Canvas) and ``/deep_link_return``. What it receives is recorded in public lists for assertions.
+Canvas) and ``/deep_link_return`` (which places each ``ltiResourceLink`` in the course, with a
+line item when it carries a ``lineItem``, as a platform does: :attr:`FakePlatform.placed`). What
+it receives is recorded in public lists for assertions.
 ``launch``/``authorize``/``complete`` (from :class:`~tests.fakes.lms_tokens.OidcLaunchDriver`)
 drive the OIDC flow against a tool reached through ``requests.Session`` or
 :class:`FlaskToolClient`::
@@ -37,10 +39,13 @@ from werkzeug.wrappers import Request, Response
 
 from lti_tool.demo_lms.platform import AuthRefused, PlatformCore
 from tests.fakes.lms_tokens import (
+    AGS_CLAIM,
+    AGS_SCOPES,
     ALL_SCOPES,
     CERTIFICATION_INVALID,
     CERTIFICATION_VALID,
     DEFAULT_CONTEXT,
+    DL_CLAIM,
     PRESETS,
     ROLE_LEARNER,
     SCOPE_LINEITEM,
@@ -111,6 +116,33 @@ class Exchange:
 
 
 @dataclass(frozen=True)
+class PlacedLink:
+    """A resource link the platform made from a deep-linking response's content item."""
+
+    context_id: str
+    resource_link_id: str
+    title: str
+    custom: Mapping[str, Any]
+    line_item: str | None
+    """The URL of the line item made from the item's ``lineItem``, if it had one."""
+
+    def launch_kwargs(self, base_url: str) -> dict[str, Any]:
+        """The id_token arguments of a launch from this link (its custom parameters, and the AGS
+        claim naming its line item)."""
+        ags: dict[str, Any] = {
+            "scope": list(AGS_SCOPES),
+            "lineitems": f"{base_url}/ags/{self.context_id}/lineitems",
+        }
+        if self.line_item:
+            ags["lineitem"] = self.line_item
+        return {
+            "custom": dict(self.custom),
+            "resource_link_id": self.resource_link_id,
+            "extra_claims": {AGS_CLAIM: ags},
+        }
+
+
+@dataclass(frozen=True)
 class ScoreRecord:
     client_id: str
     context_id: str
@@ -174,6 +206,10 @@ class FakePlatform(PlatformCore, OidcLaunchDriver):
         self.score_failures: list[tuple[int, str | None]] = []
         """The next score POSTs answer these (status, Retry-After) instead, first one first."""
         self.deep_link_responses: list[Exchange] = []
+        self.placed: list[PlacedLink] = []
+        """Resource links placed by deep-linking responses, in order."""
+        self.placement_context = str(DEFAULT_CONTEXT["id"])
+        """The course deep-linking responses place their links in."""
         self._by_access_token: dict[str, IssuedToken] = {}
         self._seen_jti: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
@@ -371,7 +407,34 @@ class FakePlatform(PlatformCore, OidcLaunchDriver):
             return Response(str(refused), status=400, content_type="text/plain")
         exchange = Exchange("POST", request.path, 200, str(claims["iss"]), form, claims)
         self.deep_link_responses.append(exchange)
+        for item in claims.get(DL_CLAIM + "content_items") or []:
+            if isinstance(item, dict) and item.get("type") == "ltiResourceLink":
+                self._place(item)
         return Response("<p>Content selected</p>", content_type="text/html")
+
+    def _place(self, item: Mapping[str, Any]) -> PlacedLink:
+        context = self.add_context(self.placement_context)
+        with self._lock:
+            link_id = f"rl-placed-{len(self.placed) + 1}"
+            line_item_url = None
+            spec = item.get("lineItem")
+            if isinstance(spec, dict):
+                item_id = str(len(self.line_items) + 1)
+                line_item_url = f"{self.base_url}/ags/{context.id}/lineitems/{item_id}"
+                line_item = {
+                    "label": spec.get("label") or item.get("title") or "",
+                    **spec,
+                    "resourceLinkId": link_id,
+                    "id": line_item_url,
+                }
+                context.line_items[item_id] = line_item
+                self.line_items.append(line_item)
+            placed = PlacedLink(
+                context.id, link_id, str(item.get("title") or ""),
+                dict(item.get("custom") or {}), line_item_url,
+            )  # fmt: skip
+            self.placed.append(placed)
+        return placed
 
     # -- services (NRPS, AGS) ----------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, Self
 from lti_tool.domain.errors import ConflictError, NotFoundError, UploadRejectedError
 from lti_tool.domain.lifecycle import CLAIMED_STATES, SubmissionState
 from lti_tool.domain.lti import Deployment, DeploymentStatus, PlatformRegistration, ToolKey
-from lti_tool.domain.lti_services import CourseSync, GradeLink
+from lti_tool.domain.lti_services import CourseSync, GradeLink, GradeLinkKind
 from lti_tool.domain.model import (
     AuditEntry,
     Award,
@@ -1079,10 +1079,19 @@ class InMemoryLtiServiceRepository:
         else:
             self._s.update("grade_links", link.id, link)
 
-    def grade_links_for(self, person_id: str, credential_slug: str) -> list[GradeLink]:
+    def grade_links_for(
+        self, person_id: str, credential_slug: str, kind: GradeLinkKind = "credential"
+    ) -> list[GradeLink]:
         return self._s.select(
             "grade_links",
-            lambda row: row.person_id == person_id and row.credential_slug == credential_slug,
+            lambda row: (
+                (row.person_id, row.credential_slug, row.kind) == (person_id, credential_slug, kind)
+            ),
+        )
+
+    def grade_links_of(self, person_id: str, kind: GradeLinkKind) -> list[GradeLink]:
+        return self._s.select(
+            "grade_links", lambda row: (row.person_id, row.kind) == (person_id, kind)
         )
 
     def grade_links_in(self, registration_id: str, context_id: str) -> list[GradeLink]:

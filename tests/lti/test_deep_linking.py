@@ -59,16 +59,20 @@ def test_an_instructor_places_credentials_and_the_platform_verifies_them(
     assert verified.status_code == 200, verified.text
     claims = lms.deep_link_responses[-1].body
     items = claims[DL + "content_items"]
-    assert {item["custom"]["credential"] for item in items} == {
-        "hinge-questions",
-        "purposeful-wait-time",
-        "talk-moves",
-        "student-led-discussion",
+    # The whole stack is one link (and one gradebook column); a credential is one of its own.
+    placed = {(*item["custom"].items(), item["lineItem"]["resourceId"]) for item in items}
+    assert placed == {
+        (("credential", "hinge-questions"), "hinge-questions"),
+        (("stack", "classroom-discourse"), "stack-classroom-discourse"),
+    }
+    assert len(items) == 2
+    assert {item["lineItem"]["tag"] for item in items} == {
+        "credbridge-credential",
+        "credbridge-stack",
     }
     assert all(
         item["type"] == "ltiResourceLink" and item["url"] == f"{BASE}/lti/launch" for item in items
     )
-    assert all(item["lineItem"]["resourceId"] == item["custom"]["credential"] for item in items)
     assert claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] == DEPLOYMENT
     header = jwt.get_unverified_header(response_jwt)
     assert header["kid"] in {key["kid"] for key in container.tool_keys.jwks()["keys"]}
@@ -82,6 +86,8 @@ def test_a_placed_link_opens_its_credential(
     container.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
     result = lms.launch(tool, CLIENT, roles=(ROLE_LEARNER,), custom={"credential": "talk-moves"})
     assert result.response.headers["Location"].endswith("/catalog/talk-moves")
+    stack = lms.launch(tool, CLIENT, roles=(ROLE_LEARNER,), custom={"stack": "classroom-discourse"})
+    assert stack.response.headers["Location"].endswith("/catalog#stack-classroom-discourse")
 
 
 def test_learners_cannot_place_content(tool: FlaskToolClient, lms: FakePlatform) -> None:

@@ -116,6 +116,23 @@ def test_deep_linking_round_trip_is_checked_by_the_demo_lms(
     assert forged.status_code == 400
 
 
+def test_a_deep_linked_stack_opens_the_stack_from_the_demo_lms(
+    browser: FlaskClient, container: Container, people: dict[str, str]
+) -> None:
+    launched = _launch(browser, user="assessor", kind="deep_linking")
+    stack = container.catalog.browse()[0].stack.slug
+    answer = browser.post(
+        launched.headers["Location"],
+        data={"csrf_token": csrf(browser), "stack": stack, "action": "add"},
+    )
+    (back,) = [form for form in parse_forms(answer.get_data(as_text=True)) if "JWT" in form.fields]
+    added = browser.post(back.action, data=back.fields).get_data(as_text=True)
+    assert f'name="stack" value="{stack}"' in added and 'name="credential"' not in added
+    opened = _launch(browser, user="teacher", kind="link", stack=stack)
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith(f"/catalog#stack-{stack}")
+
+
 def test_signed_out_visitors_are_pointed_at_the_demo_lms(browser: FlaskClient) -> None:
     response = browser.get("/review")
     assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")

@@ -12,7 +12,7 @@ from lti_tool.db.models.base import Base
 
 class GradeLinkRow(Base):
     """One person's launch from a course resource link that offers AGS: where their score for
-    the linked credential is posted."""
+    the linked credential (or stack) is posted."""
 
     __tablename__ = "lti_grade_links"
     __table_args__ = (
@@ -31,6 +31,9 @@ class GradeLinkRow(Base):
     subject: Mapped[str] = mapped_column(String(255))
     """The LTI ``sub``: the score's ``userId``."""
     credential_slug: Mapped[str] = mapped_column(String(255))
+    """The linked credential's slug, or the stack's when ``kind`` is ``stack``."""
+    kind: Mapped[str] = mapped_column(String(20), default="credential", server_default="credential")
+    """``credential`` or ``stack``: what the resource link opens."""
     lineitem: Mapped[str | None] = mapped_column(String(2000))
     """The AGS claim's ``lineitem`` (the link's own line item), when sent."""
     lineitems: Mapped[str | None] = mapped_column(String(2000))

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.db.models import CourseSyncRow, GradeLinkRow
 from lti_tool.domain.errors import NotFoundError
-from lti_tool.domain.lti_services import CourseSync, GradeEndpoint, GradeLink
+from lti_tool.domain.lti_services import CourseSync, GradeEndpoint, GradeLink, GradeLinkKind
 
 LINK_FIELDS = (
     "registration_id", "deployment_id", "context_id", "resource_link_id", "person_id", "subject",
@@ -19,8 +19,12 @@ SYNC_FIELDS = ("memberships_url", "queued_at", "synced_at", "members", "error")
 
 def _link(row: GradeLinkRow) -> GradeLink:
     endpoint = GradeEndpoint(row.lineitem, row.lineitems, tuple(row.scopes.split()))
+    kind: GradeLinkKind = "stack" if row.kind == "stack" else "credential"
     return GradeLink(
-        id=row.id, endpoint=endpoint, **{name: getattr(row, name) for name in LINK_FIELDS}
+        id=row.id,
+        endpoint=endpoint,
+        kind=kind,
+        **{name: getattr(row, name) for name in LINK_FIELDS},
     )
 
 
@@ -59,14 +63,22 @@ class SqlLtiServiceRepository:
             self._session.add(row)
         for name in LINK_FIELDS:
             setattr(row, name, getattr(link, name))
+        row.kind = link.kind
         row.lineitem, row.lineitems = link.endpoint.lineitem, link.endpoint.lineitems
         row.scopes = " ".join(link.endpoint.scopes)
         self._session.flush()
 
-    def grade_links_for(self, person_id: str, credential_slug: str) -> list[GradeLink]:
+    def grade_links_for(
+        self, person_id: str, credential_slug: str, kind: GradeLinkKind = "credential"
+    ) -> list[GradeLink]:
         return self._links(
-            GradeLinkRow.person_id == person_id, GradeLinkRow.credential_slug == credential_slug
+            GradeLinkRow.person_id == person_id,
+            GradeLinkRow.credential_slug == credential_slug,
+            GradeLinkRow.kind == kind,
         )
+
+    def grade_links_of(self, person_id: str, kind: GradeLinkKind) -> list[GradeLink]:
+        return self._links(GradeLinkRow.person_id == person_id, GradeLinkRow.kind == kind)
 
     def grade_links_in(self, registration_id: str, context_id: str) -> list[GradeLink]:
         return self._links(

@@ -237,6 +237,26 @@ def test_a_pending_score_has_no_score_given(
     assert SUBMISSION_EXTENSION not in body  # no badge yet
 
 
+def test_a_score_in_progress_is_a_fraction_pending_grading(
+    container: Container, lms: FakePlatform, ags: AgsClient
+) -> None:
+    registration = register(container, lms)
+    item = line_item(ags, registration, course(lms))
+    result = ags.post_score(
+        registration, item.id, user_id="learner-1", outcome="in_progress", progress=(2, 3)
+    )
+    assert result.status == "posted"
+    body = lms.scores[0].body
+    assert (body["scoreGiven"], body["scoreMaximum"]) == (2, 3)
+    assert body["activityProgress"] == "InProgress" and body["gradingProgress"] == "Pending"
+    for wrong in (None, (4, 3), (0, 0)):
+        with pytest.raises(ValueError, match="in_progress"):
+            ags.post_score(
+                registration, item.id, user_id="learner-1", outcome="in_progress", progress=wrong
+            )
+    assert len(lms.scores) == 1
+
+
 def test_a_score_for_a_teacher_is_recorded_as_not_a_student(
     container: Container, lms: FakePlatform, ags: AgsClient
 ) -> None:
