@@ -155,8 +155,11 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
     def validate_jwt_format(self) -> _Launch:
         """Split and decode the token ONCE (pylti1p3 decoded it here and PyJWT again for the
         signature): the signature is later checked on these very bytes."""
+        raw = self._get_id_token()
+        if raw.count(".") != 2:
+            raise LaunchRefusedError("Invalid id_token, JWT must contain 3 parts")
         try:
-            token = id_token.parse(self._get_id_token())
+            token = id_token.parse(raw)
         except jwt.PyJWTError as error:
             raise LaunchRefusedError("Invalid JWT format, can't be decoded") from error
         self._token = token
