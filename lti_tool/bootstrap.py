@@ -25,6 +25,7 @@ from lti_tool.crypto import SecretBox
 from lti_tool.db.engine import database_answers, make_engine, make_session_factory
 from lti_tool.db.repositories.canvas import SqlCanvasStore
 from lti_tool.db.repositories.dashboards import SqlDashboardQueries
+from lti_tool.db.repositories.launch_states import SqlLaunchStateTransactionFactory
 from lti_tool.db.repositories.roster import SqlRosterStore
 from lti_tool.db.repositories.roster_schedules import SqlRosterSchedules
 from lti_tool.db.repositories.uploads import SqlUploadSessions
@@ -240,6 +241,7 @@ def build(
         clock,
         launch_url=f"{settings.base_url}/lti/launch",
         deployment_seen=platforms.deployment_seen,
+        launch_states=SqlLaunchStateTransactionFactory(engine),
     )
     platforms.on_change(lti.platforms.clear)
     service_tokens = ServiceTokenClient(tool_keys, clock, lti.http)

@@ -313,6 +313,44 @@ class LaunchStateRepository(Protocol):
     def purge_expired(self, now: datetime) -> int: ...
 
 
+class LaunchStateConsumer(Protocol):
+    """What a launch needs of :class:`LaunchStateRepository`: take the login, spend the nonce."""
+
+    def take_login(self, state: str, now: datetime) -> PendingLogin | None: ...
+    def consume_nonce(
+        self, issuer: str, nonce: str, now: datetime, expires_at: datetime
+    ) -> bool: ...
+
+
+class HasLaunchStates(Protocol):
+    """A transaction that can consume launch state: a whole :class:`UnitOfWork`, or a
+    :class:`LaunchStateTransaction` that can do nothing else."""
+
+    @property
+    def launch_states(self) -> LaunchStateConsumer: ...
+
+
+class LaunchStateTransaction(HasLaunchStates, Protocol):
+    """One transaction of its own for taking a login state and spending its nonce, without a
+    whole unit of work: the launch's only write when nothing else is done with it. Leaving the
+    block without :meth:`commit` rolls back."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None:
+        """Raises ConflictError when a concurrent change refuses the write."""
+        ...
+
+
+class LaunchStateTransactionFactory(Protocol):
+    def __call__(self) -> LaunchStateTransaction: ...
+
+
 class RoleOverrideRepository(Protocol):
     """Roles an admin forced on or off for a person, one per (person, role)."""
 

@@ -27,6 +27,9 @@ class KeySetCache:
         self._monotonic = monotonic
         self._sets: dict[str, dict[str, Any]] = {}
         self._refetched_at: dict[str, float] = {}
+        self._loaded: dict[tuple[str, str], tuple[Mapping[str, Any], jwt.PyJWK]] = {}
+        """Keys already built from their JWK, per (registration id, kid), with the JWK they
+        came from: building an RSA key from a JWK cost more than verifying with it."""
         self._lock = threading.Lock()
 
     def _fetch(self, registration: PlatformRegistration) -> dict[str, Any]:
@@ -48,13 +51,13 @@ class KeySetCache:
 
     def key_for(self, registration: PlatformRegistration, kid: str) -> jwt.PyJWK:
         if registration.key_set is not None:
-            return _find_key(registration.key_set, kid)
+            return self._load(registration.id, _find_entry(registration.key_set, kid))
         with self._lock:
             cached = self._sets.get(registration.id)
         if cached is None:
-            return _find_key(self._fetch(registration), kid)
+            return self._load(registration.id, _find_entry(self._fetch(registration), kid))
         try:
-            return _find_key(cached, kid)
+            return self._load(registration.id, _find_entry(cached, kid))
         except LaunchRefusedError:
             # An unknown kid: the platform may have rotated. Refetch, but at most once a
             # minute per platform, so a stream of bad tokens cannot hammer its key set URL.
@@ -64,18 +67,31 @@ class KeySetCache:
                 if last is not None and now - last < KEY_REFETCH_INTERVAL_SECONDS:
                     raise
                 self._refetched_at[registration.id] = now
-            return _find_key(self._fetch(registration), kid)
+            return self._load(registration.id, _find_entry(self._fetch(registration), kid))
+
+    def _load(self, registration_id: str, entry: Mapping[str, Any]) -> jwt.PyJWK:
+        """The key of JWK ``entry``, built once: reused while the registration's key set holds
+        the very same JWK (a changed or refetched one is built again)."""
+        slot = (registration_id, str(entry["kid"]))
+        with self._lock:
+            hit = self._loaded.get(slot)
+        if hit is not None and hit[0] == entry:
+            return hit[1]
+        try:
+            key = jwt.PyJWK.from_dict(dict(entry))
+        except jwt.PyJWTError as error:
+            raise LaunchRefusedError(
+                f"The platform's key {entry['kid']!r} is not usable: {error}"
+            ) from error
+        with self._lock:
+            self._loaded[slot] = (dict(entry), key)
+        return key
 
 
-def _find_key(key_set: Mapping[str, Any], kid: str) -> jwt.PyJWK:
+def _find_entry(key_set: Mapping[str, Any], kid: str) -> Mapping[str, Any]:
     for entry in key_set.get("keys", []):
         if isinstance(entry, dict) and entry.get("kid") == kid:
-            try:
-                return jwt.PyJWK.from_dict(entry)
-            except jwt.PyJWTError as error:
-                raise LaunchRefusedError(
-                    f"The platform's key {kid!r} is not usable: {error}"
-                ) from error
+            return entry
     raise LaunchRefusedError(
         f"The id_token was signed with key {kid!r}, which the platform's key set does not hold."
     )

@@ -24,21 +24,31 @@ from urllib.parse import urlencode
 
 import jwt
 import requests
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.registration import Registration
 from pylti1p3.request import Request
 
 from lti_tool.domain.lti import DeploymentStatus, LaunchContext, PlatformRegistration
+from lti_tool.lti import id_token
 from lti_tool.lti.claims import CLAIM, audience_client, launch_context, origin
 from lti_tool.lti.key_sets import KeySetCache
 from lti_tool.lti.platform_cache import PlatformCache
 from lti_tool.lti.refusals import LaunchRefusedError
-from lti_tool.ports import Clock, PendingLogin, UnitOfWork, UnitOfWorkFactory
+from lti_tool.ports import (
+    Clock,
+    HasLaunchStates,
+    LaunchStateTransactionFactory,
+    PendingLogin,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 LOGIN_LIFETIME = timedelta(minutes=10)
 LEEWAY_SECONDS = 60
 PURGE_INTERVAL = timedelta(minutes=1)
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "nonce")
 
 
 class _ParamsRequest(Request):
@@ -110,6 +120,7 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         self._defer = defer_consumption
         self._login: PendingLogin | None = None
         self._our_registration: PlatformRegistration | None = None
+        self._token: id_token.CompactToken | None = None
 
     def _get_request_param(self, key: str) -> str:
         return str(self._request.get_param(key))
@@ -141,6 +152,20 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
             raise LaunchRefusedError("The launch has no id_token.")
         return self
 
+    def validate_jwt_format(self) -> _Launch:
+        """Split and decode the token ONCE (pylti1p3 decoded it here and PyJWT again for the
+        signature): the signature is later checked on these very bytes."""
+        raw = self._get_id_token()
+        if raw.count(".") != 2:
+            raise LaunchRefusedError("Invalid id_token, JWT must contain 3 parts")
+        try:
+            token = id_token.parse(raw)
+        except jwt.PyJWTError as error:
+            raise LaunchRefusedError("Invalid JWT format, can't be decoded") from error
+        self._token = token
+        self._jwt = cast(Any, {"header": token.header, "body": token.claims})
+        return self
+
     def validate_registration(self) -> _Launch:
         body = self._jwt.get("body", {})
         issuer, client_id = body.get("iss"), audience_client(body)
@@ -159,15 +184,18 @@ class _Launch(MessageLaunch):  # type: ignore[type-arg]
         if algorithm != "RS256":
             raise LaunchRefusedError(f"The id_token is signed with {algorithm!r}; LTI uses RS256.")
         key = self._adapter.keys.key_for(registration, kid)
+        assert self._token is not None
+        claims = self._token.claims
         try:
-            claims = jwt.decode(
-                self._get_id_token(),
-                key.key,
-                algorithms=["RS256"],
+            if not isinstance(key.key, RSAPublicKey):
+                raise jwt.InvalidKeyError(f"key {kid!r} is not an RSA public key")
+            id_token.verify_rs256(self._token, key.key)
+            id_token.check_claims(
+                claims,
                 audience=registration.client_id,
                 issuer=registration.issuer,
                 leeway=LEEWAY_SECONDS,
-                options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
+                require=REQUIRED_CLAIMS,
             )
         except jwt.ExpiredSignatureError as error:
             raise LaunchRefusedError(
@@ -250,8 +278,14 @@ class LtiAdapter:
         launch_url: str,
         deployment_seen: Callable[[str, str], Any],
         http: requests.Session | None = None,
+        launch_states: LaunchStateTransactionFactory | None = None,
     ) -> None:
         self._uow = uow_factory
+        self._launch_states: LaunchStateTransactionFactory | UnitOfWorkFactory = (
+            launch_states or uow_factory
+        )
+        """Where :meth:`take_login_and_nonce` runs its transaction: a lean one of its own
+        when the composition root gives it, a whole unit of work otherwise."""
         self._clock = clock
         self._launch_url = launch_url
         self._deployment_seen = deployment_seen
@@ -373,14 +407,14 @@ class LtiAdapter:
         Raises:
             LaunchRefusedError: as :meth:`consume`; nothing is written then.
         """
-        with self._uow() as uow:
-            login = self.consume(uow, state, registration, nonce, exp)
-            uow.commit()
+        with self._launch_states() as transaction:
+            login = self.consume(transaction, state, registration, nonce, exp)
+            transaction.commit()
         return login
 
     def consume(
         self,
-        uow: UnitOfWork,
+        uow: HasLaunchStates,
         state: str,
         registration: PlatformRegistration,
         nonce: str,
