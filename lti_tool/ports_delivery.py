@@ -10,7 +10,14 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from lti_tool.domain.credit_lines import CreditLine
-from lti_tool.domain.delivery import Delivery, DeliveryItem, DeliveryTarget, Receipt
+from lti_tool.domain.delivery import (
+    AttemptResult,
+    Delivery,
+    DeliveryItem,
+    DeliveryStatus,
+    DeliveryTarget,
+    Receipt,
+)
 from lti_tool.domain.model import Award, ExternalIdentity, Person
 
 
@@ -124,6 +131,15 @@ class DeliveryRepository(Protocol):
 
     def save_many(self, deliveries: Sequence[Delivery]) -> None:
         """:meth:`save` of several, written together."""
+        ...
+
+    def statuses(self, delivery_ids: Sequence[str]) -> dict[str, DeliveryStatus]:
+        """The status of each delivery that exists, in one query."""
+        ...
+
+    def record_attempts(self, results: Sequence[AttemptResult], now: datetime) -> None:
+        """Apply each attempt's result to its delivery in place (``attempts + 1``), all in one
+        statement executed for the batch, without loading the rows first."""
         ...
 
     def find(self, target_id: str, award_id: str, action: str) -> Delivery | None: ...
