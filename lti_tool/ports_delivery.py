@@ -28,6 +28,8 @@ class AwardHolder:
     award: Award
     person: Person
     identities: tuple[ExternalIdentity, ...]
+    credential_id: str | None = None
+    """The award's issued Open Badge, when it is issued yet."""
 
 
 class DeliveryAdapter(Protocol):
@@ -160,7 +162,8 @@ class DeliveryRepository(Protocol):
         ...
 
     def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
-        """Each existing award with its educator and ids, in two queries (a worker's batch)."""
+        """Each existing award with its educator, ids and issued badge, in two queries (a
+        worker's batch)."""
         ...
 
     def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:

@@ -166,9 +166,13 @@ class DeliveryService:
         with self._uow() as uow:
             found = uow.deliveries.get_many([str(e.payload["delivery_id"]) for e in events])
             award_ids = [delivery.award_id for delivery in found.values()]
-            reads = BatchReads(
-                {}, uow.deliveries.credential_ids(award_ids), uow.deliveries.holders(award_ids)
-            )
+            holders = uow.deliveries.holders(award_ids)  # with their badge ids, one query
+            issued = {
+                award_id: holder.credential_id
+                for award_id, holder in holders.items()
+                if holder.credential_id is not None
+            }
+            reads = BatchReads({}, issued, holders)
             for event in events:
                 delivery_id = str(event.payload["delivery_id"])
                 if delivery_id in seen:

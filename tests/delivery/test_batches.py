@@ -68,6 +68,11 @@ def test_a_batch_with_a_success_a_retry_and_a_refusal(district: District) -> Non
         assert by_target["refusing"].status is DeliveryStatus.REFUSED
         assert by_target["refusing"].last_status_code == 401
         assert [body["award_id"] for body in ok.received.values()] == [award_id]
+        with container.uow_factory() as uow:  # the batch read found the badge issued just before
+            credential = uow.credentials.for_award(award_id)
+        assert credential is not None
+        (sent,) = ok.received.values()
+        assert sent["credential"]["verification_url"].endswith(f"/credentials/{credential.id}")
         assert len(refusing.rejected) == 1
         rows = _outbox_rows(container.engine)
         assert rows[by_target["ok"].id].delivered_at is not None

@@ -273,13 +273,14 @@ class SqlDeliveryRepository:
     def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
         if not award_ids:
             return {}
-        pairs = self._session.execute(
-            select(AwardRow, PersonRow)
+        rows = self._session.execute(
+            select(AwardRow, PersonRow, IssuedCredentialRow.id)
             .join(PersonRow, PersonRow.id == AwardRow.person_id)
+            .outerjoin(IssuedCredentialRow, IssuedCredentialRow.award_id == AwardRow.id)
             .where(AwardRow.id.in_(award_ids))
         ).all()
         identities: dict[str, list[ExternalIdentity]] = {}
-        person_ids = {person.id for _, person in pairs}
+        person_ids = {person.id for _, person, _ in rows}
         for row in self._session.scalars(
             select(ExternalIdentityRow).where(ExternalIdentityRow.person_id.in_(person_ids))
         ):
@@ -288,9 +289,12 @@ class SqlDeliveryRepository:
             )
         return {
             award.id: AwardHolder(
-                award_from_row(award), person_from_row(person), tuple(identities.get(person.id, ()))
+                award_from_row(award),
+                person_from_row(person),
+                tuple(identities.get(person.id, ())),
+                str(credential_id) if credential_id is not None else None,
             )
-            for award, person in pairs
+            for award, person, credential_id in rows
         }
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:
