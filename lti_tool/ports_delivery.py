@@ -166,10 +166,6 @@ class DeliveryRepository(Protocol):
         worker's batch)."""
         ...
 
-    def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:
-        """:meth:`credential_id` of several awards in one query (issued ones only)."""
-        ...
-
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:
         """Of these awards, those whose credential is revoked: when and why."""
         ...

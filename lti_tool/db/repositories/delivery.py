@@ -260,16 +260,6 @@ class SqlDeliveryRepository:
             select(IssuedCredentialRow.id).where(IssuedCredentialRow.award_id == award_id)
         )
 
-    def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:
-        if not award_ids:
-            return {}
-        rows = self._session.execute(
-            select(IssuedCredentialRow.award_id, IssuedCredentialRow.id).where(
-                IssuedCredentialRow.award_id.in_(award_ids)
-            )
-        )
-        return {str(award_id): str(credential_id) for award_id, credential_id in rows}
-
     def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
         if not award_ids:
             return {}
