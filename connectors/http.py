@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -71,6 +72,56 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+ENVIRONMENT_ORIGINS = 64
+"""How many origins' environment settings a session keeps (connectors talk to a handful)."""
+
+
+class EnvironmentOnceSession(requests.Session):
+    """A ``requests.Session`` that reads the environment's proxy and CA-bundle settings once per
+    origin, not on every request.
+
+    With ``trust_env`` (the default) ``requests`` calls ``get_environ_proxies`` for every
+    request, which walks the whole process environment (and checks ``no_proxy`` against the
+    host): on a worker POSTing hundreds of deliveries to one target that was as much CPU as
+    our own database work. The answer depends only on the origin, the environment (fixed
+    for a running process) and the session's own settings, so it is kept per origin and
+    those settings; a request with explicit proxies takes the ordinary path.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        if not self.trust_env or proxies:
+            return dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+        origin = urlsplit(str(url))
+        key = (
+            origin.scheme,
+            origin.netloc,
+            stream,
+            verify,
+            cert,
+            self.stream,
+            self.verify,
+            self.cert,
+            tuple(sorted(self.proxies.items())),
+        )
+        try:
+            found = self._environment.get(key)
+        except TypeError:  # an unhashable setting: no caching
+            return dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+        if found is None:
+            if len(self._environment) >= ENVIRONMENT_ORIGINS:
+                self._environment.clear()
+            found = self._environment[key] = dict(
+                super().merge_environment_settings(url, {}, stream, verify, cert)
+            )
+        return {**found, "proxies": dict(found["proxies"])}
+
+
 class HttpClient:
     """A ``requests`` session with the rules above.
 
@@ -94,7 +145,7 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
     ) -> None:
-        self.session = session or requests.Session()
+        self.session = session or EnvironmentOnceSession()
         self.session.headers["User-Agent"] = user_agent
         self.timeout = timeout
         self.max_attempts = max_attempts

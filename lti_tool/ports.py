@@ -251,6 +251,10 @@ class AuditFilter:
 
 class AuditRepository(Protocol):
     def append(self, entry: AuditEntry) -> None: ...
+    def append_many(self, entries: Sequence[AuditEntry]) -> None:
+        """:meth:`append` of several in one statement executed for all, in their order."""
+        ...
+
     def page(self, filters: AuditFilter, limit: int, offset: int) -> list[AuditEntry]:
         """Newest first."""
         ...

@@ -10,7 +10,14 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from lti_tool.domain.credit_lines import CreditLine
-from lti_tool.domain.delivery import Delivery, DeliveryItem, DeliveryTarget, Receipt
+from lti_tool.domain.delivery import (
+    AttemptResult,
+    Delivery,
+    DeliveryItem,
+    DeliveryStatus,
+    DeliveryTarget,
+    Receipt,
+)
 from lti_tool.domain.model import Award, ExternalIdentity, Person
 
 
@@ -21,6 +28,8 @@ class AwardHolder:
     award: Award
     person: Person
     identities: tuple[ExternalIdentity, ...]
+    credential_id: str | None = None
+    """The award's issued Open Badge, when it is issued yet."""
 
 
 class DeliveryAdapter(Protocol):
@@ -126,6 +135,15 @@ class DeliveryRepository(Protocol):
         """:meth:`save` of several, written together."""
         ...
 
+    def statuses(self, delivery_ids: Sequence[str]) -> dict[str, DeliveryStatus]:
+        """The status of each delivery that exists, in one query."""
+        ...
+
+    def record_attempts(self, results: Sequence[AttemptResult], now: datetime) -> None:
+        """Apply each attempt's result to its delivery in place (``attempts + 1``), all in one
+        statement executed for the batch, without loading the rows first."""
+        ...
+
     def find(self, target_id: str, award_id: str, action: str) -> Delivery | None: ...
     def for_award(self, award_id: str) -> list[Delivery]: ...
     def for_target(
@@ -144,11 +162,8 @@ class DeliveryRepository(Protocol):
         ...
 
     def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
-        """Each existing award with its educator and ids, in two queries (a worker's batch)."""
-        ...
-
-    def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:
-        """:meth:`credential_id` of several awards in one query (issued ones only)."""
+        """Each existing award with its educator, ids and issued badge, in two queries (a
+        worker's batch)."""
         ...
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:

@@ -185,6 +185,19 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class AttemptResult:
+    """What one attempt leaves on its delivery record: one more attempt, the new status and the
+    target's answer; ``delivered_at`` when it was delivered; ``remote_ref`` when the target gave
+    one (an earlier one is kept otherwise)."""
+
+    delivery_id: str
+    status: DeliveryStatus
+    status_code: int | None
+    answer: str
+    remote_ref: str | None = None
+
+
+@dataclass(frozen=True)
 class Difference:
     """One place where what a target holds differs from what we delivered."""
 

@@ -2,11 +2,12 @@
 
 An award (or revocation) adds one :class:`Delivery` record and one ``delivery.send`` outbox row
 per active target, inside the decision's (or revocation's) transaction. The outbox worker runs
-:meth:`DeliveryService.consume_batch` on its claimed batch (a batch consumer: one read and one
-write transaction per batch, not per delivery): it skips deliveries already settled (a replayed
-or re-leased row), sends with the delivery's idempotency key, and records every attempt (status,
-attempts, the target's last answer) and audits it, each delivery with its own outcome. Retries,
-backoff and dead letters are the worker's.
+:meth:`DeliveryService.consume_batch` on its claimed batch (a batch consumer: one read
+transaction per batch, not per delivery): it skips deliveries already settled (a replayed or
+re-leased row), sends with the delivery's idempotency key, and records every attempt (status,
+attempts, the target's last answer) and audits it, each delivery with its own outcome, in the
+transaction where the worker settles the batch's outbox rows. Retries, backoff and dead letters
+are the worker's.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from lti_tool.services.common import record
 from lti_tool.services.decisions import Decided
 from lti_tool.services.delivery_attempts import ENTITY, Attempt, BatchReads, Job, write_attempts
 from lti_tool.services.delivery_items import ItemSources, build_item
-from lti_tool.services.outbox import Outcomes
+from lti_tool.services.outbox import BatchResult, Outcomes
 
 DELIVERY_TOPIC = "delivery.send"
 
@@ -150,9 +151,10 @@ class DeliveryService:
         self._cache[target.id] = (target.updated_at, adapter)
         return adapter
 
-    def consume_batch(self, events: Sequence[OutboxEvent]) -> Outcomes:
+    def consume_batch(self, events: Sequence[OutboxEvent]) -> Outcomes | BatchResult:
         """Run the worker's claimed deliveries: one read transaction for the batch, the POSTs,
-        one write transaction recording every attempt and its audit entry.
+        then every attempt and its audit entry, written by the worker in the transaction that
+        settles the batch's outbox rows (a :class:`BatchResult`).
 
         Settled deliveries (a replayed or re-leased row) are skipped, so replays change nothing;
         a second row for a delivery already in this batch is left to the first.
@@ -164,9 +166,13 @@ class DeliveryService:
         with self._uow() as uow:
             found = uow.deliveries.get_many([str(e.payload["delivery_id"]) for e in events])
             award_ids = [delivery.award_id for delivery in found.values()]
-            reads = BatchReads(
-                {}, uow.deliveries.credential_ids(award_ids), uow.deliveries.holders(award_ids)
-            )
+            holders = uow.deliveries.holders(award_ids)  # with their badge ids, one query
+            issued = {
+                award_id: holder.credential_id
+                for award_id, holder in holders.items()
+                if holder.credential_id is not None
+            }
+            reads = BatchReads({}, issued, holders)
             for event in events:
                 delivery_id = str(event.payload["delivery_id"])
                 if delivery_id in seen:
@@ -184,12 +190,9 @@ class DeliveryService:
                     jobs.append(job)
         for job in self._with_credit(jobs, outcomes, attempts):
             outcomes[job.event.id] = self._send(job, attempts)
-        if attempts:
-            with self._uow() as uow:
-                now = self._clock.now()
-                write_attempts(uow, attempts, now)
-                uow.commit()
-        return outcomes
+        if not attempts:
+            return outcomes
+        return BatchResult(outcomes, lambda uow, now: write_attempts(uow, attempts, now))
 
     def _prepare(
         self,

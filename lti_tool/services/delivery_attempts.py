@@ -10,12 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from lti_tool.domain.delivery import Delivery, DeliveryItem, DeliveryStatus, DeliveryTarget, Receipt
+from lti_tool.domain.delivery import (
+    AttemptResult,
+    Delivery,
+    DeliveryItem,
+    DeliveryStatus,
+    DeliveryTarget,
+    Receipt,
+)
 from lti_tool.domain.errors import DomainError, NotFoundError
-from lti_tool.domain.model import OutboxEvent
+from lti_tool.domain.model import AuditEntry, OutboxEvent, new_id
 from lti_tool.ports import UnitOfWork
 from lti_tool.ports_delivery import AwardHolder
-from lti_tool.services.common import record
 
 ENTITY = "delivery"
 MAX_ANSWER = 4000
@@ -41,27 +47,22 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Attempt:
+class Attempt(AttemptResult):
     """One delivery attempt to record: the delivery's new state and its audit entry."""
 
-    delivery_id: str
-    status: DeliveryStatus
-    status_code: int | None
-    answer: str
-    note: str
-    remote_ref: str | None = None
+    note: str = ""
 
     @classmethod
     def delivered(cls, delivery_id: str, target_name: str, receipt: Receipt) -> Attempt:
         answer = receipt.answer + (" (already held by the target)" if receipt.already_there else "")
         note = f"{target_name}: {receipt.status_code} {answer}"
         return cls(
-            delivery_id,
-            DeliveryStatus.DELIVERED,
-            receipt.status_code,
-            answer,
-            note,
-            receipt.remote_ref,
+            delivery_id=delivery_id,
+            status=DeliveryStatus.DELIVERED,
+            status_code=receipt.status_code,
+            answer=answer,
+            remote_ref=receipt.remote_ref,
+            note=note,
         )
 
     @classmethod
@@ -71,44 +72,37 @@ class Attempt:
         code = getattr(error, "status", None)
         answer = str(error) if isinstance(error, DomainError) else f"{type(error).__name__}"
         return cls(
-            delivery_id,
-            status,
-            code if isinstance(code, int) else None,
-            answer,
-            f"{target_name}: {answer}",
+            delivery_id=delivery_id,
+            status=status,
+            status_code=code if isinstance(code, int) else None,
+            answer=answer,
+            note=f"{target_name}: {answer}",
         )
 
 
 def write_attempts(uow: UnitOfWork, attempts: Sequence[Attempt], now: datetime) -> None:
-    """Each attempt's delivery state and audit entry, written together (in ``uow``)."""
-    current = uow.deliveries.get_many([attempt.delivery_id for attempt in attempts])
-    updated = []
-    for attempt in attempts:
-        before = current.get(attempt.delivery_id)
-        if before is None:
-            raise NotFoundError("That delivery does not exist.")
-        delivered = attempt.status is DeliveryStatus.DELIVERED
-        updated.append(
-            replace(
-                before,
-                status=attempt.status,
-                attempts=before.attempts + 1,
-                last_status_code=attempt.status_code,
-                last_answer=attempt.answer[:MAX_ANSWER],
-                remote_ref=attempt.remote_ref or before.remote_ref,
-                delivered_at=now if delivered else before.delivered_at,
-                updated_at=now,
+    """Each attempt's delivery state and audit entry, written together (in ``uow``): one query
+    for the deliveries' current statuses (the audit's ``from``), one UPDATE executed for every
+    attempt and one INSERT for every audit entry, no row loaded into the ORM."""
+    before = uow.deliveries.statuses([attempt.delivery_id for attempt in attempts])
+    if any(attempt.delivery_id not in before for attempt in attempts):
+        raise NotFoundError("That delivery does not exist.")
+    uow.deliveries.record_attempts(
+        [replace(attempt, answer=attempt.answer[:MAX_ANSWER]) for attempt in attempts], now
+    )
+    uow.audit.append_many(
+        [
+            AuditEntry(
+                id=new_id(),
+                at=now,
+                actor_id=None,
+                entity_type=ENTITY,
+                entity_id=attempt.delivery_id,
+                action="attempt",
+                from_state=before[attempt.delivery_id],
+                to_state=attempt.status,
+                note=attempt.note[:MAX_ANSWER],
             )
-        )
-        record(
-            uow,
-            now,
-            None,
-            ENTITY,
-            attempt.delivery_id,
-            "attempt",
-            before.status,
-            attempt.status,
-            attempt.note[:MAX_ANSWER],
-        )
-    uow.deliveries.save_many(updated)
+            for attempt in attempts
+        ]
+    )

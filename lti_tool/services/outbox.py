@@ -12,9 +12,11 @@ the row to the dead-letter state for a person to look at.
 
 A topic may instead have a :class:`BatchConsumer`: it gets every claimed event of its topic at
 once and answers one outcome per event (``None`` for done, the exception otherwise), so it can
-read and record the whole batch in one transaction each. The worker settles the batch's rows in
-one transaction; each row keeps its own outcome (one failure never fails or re-sends the others).
-A worker killed mid-batch leaves every row of the batch to return after the lease.
+read the whole batch in one transaction; with a :class:`BatchResult` it also hands the worker
+the record of its work, written in the transaction that settles the batch's rows. The worker
+settles the batch's rows in one transaction; each row keeps its own outcome (one failure never
+fails or re-sends the others). A worker killed mid-batch leaves every row of the batch to
+return after the lease.
 """
 
 from __future__ import annotations
@@ -44,10 +46,25 @@ Outcomes = Mapping[str, "BaseException | None"]
 """Event id → ``None`` (done) or what went wrong; a missing id counts as a retriable failure."""
 
 
+BatchWrite = Callable[[UnitOfWork, datetime], None]
+"""What a batch consumer asks to write in the transaction that settles the batch's rows."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A batch consumer's answer when it has a record of its work to write: the worker writes
+    it in the same transaction that settles the batch's rows, so the record and the rows'
+    settlement commit together (one transaction fewer per batch). If that transaction fails,
+    nothing of it is kept and every row of the batch is retried with the error."""
+
+    outcomes: Outcomes
+    write: BatchWrite
+
+
 class BatchConsumer(Protocol):
     """Does the work of several events of one topic at once, with one outcome per event."""
 
-    def __call__(self, events: Sequence[OutboxEvent]) -> Outcomes: ...
+    def __call__(self, events: Sequence[OutboxEvent]) -> Outcomes | BatchResult: ...
 
 
 @dataclass(frozen=True)
@@ -186,18 +203,34 @@ class OutboxWorker:
     def _run_batch(self, consumer: BatchConsumer, events: list[OutboxEvent]) -> DrainReport:
         """One call for the batch, then every row settled by its own outcome in one commit."""
         try:
-            outcomes = consumer(events)
+            result = consumer(events)
         except Exception as error:  # the consumer itself broke: nothing is known to be done
             return self._settle([(event, error) for event in events])
+        outcomes, write = (
+            (result.outcomes, result.write) if isinstance(result, BatchResult) else (result, None)
+        )
         missing = RuntimeError("The batch consumer gave no outcome for this event.")
-        return self._settle([(event, outcomes.get(event.id, missing)) for event in events])
+        settled = [(event, outcomes.get(event.id, missing)) for event in events]
+        if write is None:
+            return self._settle(settled)
+        try:
+            return self._settle(settled, write)
+        except Exception as error:  # the record could not be written: nothing was kept
+            log.error("outbox batch of %s could not be recorded", len(events), exc_info=error)
+            return self._settle([(event, error) for event in events])
 
-    def _settle(self, outcomes: list[tuple[OutboxEvent, BaseException | None]]) -> DrainReport:
-        """Record every row's own outcome, all in one transaction."""
+    def _settle(
+        self,
+        outcomes: list[tuple[OutboxEvent, BaseException | None]],
+        write: BatchWrite | None = None,
+    ) -> DrainReport:
+        """Record every row's own outcome, all in one transaction (with ``write`` first)."""
         now = self._clock.now()
         done = [event.id for event, error in outcomes if error is None]
         report = DrainReport(delivered=len(done))
         with self._uow() as uow:
+            if write is not None:
+                write(uow, now)
             uow.outbox.mark_delivered_many(done, now)
             for event, error in outcomes:
                 if error is not None:

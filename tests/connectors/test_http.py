@@ -110,3 +110,27 @@ def test_pages_follow_link_next_and_refuse_a_loop(
     fake.script["/loop"] = [(200, {"Link": f'<{base}/loop>; rel="next"'}, "x")] * 2
     with pytest.raises(FatalError, match="loops"):
         list(http.pages(base + "/loop"))
+
+
+def test_environment_proxies_are_honoured_on_every_request_and_read_once_per_origin(
+    server: tuple[Server, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session keeps each origin's environment settings: the proxy named in the
+    environment still carries every request to that origin, and ``no_proxy`` still applies."""
+    fake, base = server
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", base)  # the fake server acts as the proxy
+    monkeypatch.setenv("NO_PROXY", "direct.invalid")
+    fake.script["/through"] = [(200, {}, "one"), (200, {}, "two")]
+    http = HttpClient(user_agent="credbridge-test", max_attempts=1)
+    try:
+        # An unresolvable host: only the proxy can answer for it.
+        assert http.request("GET", "http://via-proxy.invalid/through").text == "one"
+        assert http.request("GET", "http://via-proxy.invalid/through").text == "two"
+        with pytest.raises(RetriableError, match="connection failed"):
+            http.request("GET", "http://direct.invalid/through")  # no_proxy: sent directly
+    finally:
+        http.close()
+    assert fake.script["/through"] == []

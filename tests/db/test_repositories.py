@@ -726,6 +726,20 @@ def test_entries_written_in_the_same_instant_keep_their_insertion_order(
     assert [entry.note for entry in page] == [f"same-{number}" for number in (4, 3, 2, 1, 0)]
 
 
+def test_entries_appended_together_keep_their_order_and_every_field(
+    container: Container,
+) -> None:
+    """``append_many`` (one INSERT for a batch) writes what ``append`` writes, in order."""
+    entries = [_audit(f"many-{number}", at=T0, entity_id="many") for number in range(3)]
+    with container.uow_factory() as uow:
+        uow.audit.append_many(entries)
+        uow.audit.append_many([])
+        uow.commit()
+    with container.uow_factory() as uow:
+        page = uow.audit.page(AuditFilter(entity_id="many"), 10, 0)
+    assert page == list(reversed(entries))
+
+
 # --- time zones ---------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import AuditEntryRow, OutboxEventRow
-from lti_tool.domain.delivery import DeliveryStatus
+from lti_tool.domain.delivery import AttemptResult, DeliveryStatus
 from lti_tool.services.delivery import DELIVERY_TOPIC
 from tests.delivery.conftest import District, kill_worker_at_first_post
 from tests.delivery.test_exactly_once import _expire_leases
@@ -68,6 +68,11 @@ def test_a_batch_with_a_success_a_retry_and_a_refusal(district: District) -> Non
         assert by_target["refusing"].status is DeliveryStatus.REFUSED
         assert by_target["refusing"].last_status_code == 401
         assert [body["award_id"] for body in ok.received.values()] == [award_id]
+        with container.uow_factory() as uow:  # the batch read found the badge issued just before
+            credential = uow.credentials.for_award(award_id)
+        assert credential is not None
+        (sent,) = ok.received.values()
+        assert sent["credential"]["verification_url"].endswith(f"/credentials/{credential.id}")
         assert len(refusing.rejected) == 1
         rows = _outbox_rows(container.engine)
         assert rows[by_target["ok"].id].delivered_at is not None
@@ -120,3 +125,39 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
     assert sum("already" in d.last_answer for d in delivered) == 1  # the one the kill cut short
     assert sorted(body["award_id"] for body in receiver.received.values()) == sorted(awards)
     assert receiver.posts == 4  # three deliveries, one of them sent again and answered 409
+
+
+def test_an_attempt_counts_up_and_keeps_an_earlier_reference_and_delivery_time(
+    district: District,
+) -> None:
+    """The batch's attempts are applied in place (no row loaded): ``attempts + 1``, the new
+    status and answer; ``remote_ref`` and ``delivered_at`` change only when an attempt brings
+    them."""
+    container = district.container
+    container.delivery_admin.add_target(
+        None, "webhook", "hook", {"url": "http://127.0.0.1:9/in"}, {"secret": "k"}
+    )
+    award_id = district.award()
+    (delivery,) = container.delivery_admin.deliveries_for_award(None, award_id)
+    t1, t2 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC), datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+    results = [
+        (AttemptResult(delivery.id, DeliveryStatus.DELIVERED, 202, "accepted", "ref-1"), t1),
+        (AttemptResult(delivery.id, DeliveryStatus.RETRYING, 503, "busy"), t2),
+    ]
+    for result, now in results:
+        with container.uow_factory() as uow:
+            assert uow.deliveries.statuses([delivery.id, "missing"]) == {
+                delivery.id: uow.deliveries.get(delivery.id).status
+            }
+            uow.deliveries.record_attempts([result], now)
+            uow.commit()
+    (after,) = container.delivery_admin.deliveries_for_award(None, award_id)
+    assert after.attempts == delivery.attempts + 2
+    assert (after.status, after.last_status_code, after.last_answer) == (
+        DeliveryStatus.RETRYING,
+        503,
+        "busy",
+    )
+    assert after.remote_ref == "ref-1"  # kept: the second attempt brought none
+    assert _aware(after.delivered_at or t2) == t1
+    assert _aware(after.updated_at) == t2

@@ -852,6 +852,10 @@ class InMemoryAuditRepository:
     def append(self, entry: AuditEntry) -> None:
         self._s.insert("audit", entry.id, entry)
 
+    def append_many(self, entries: Sequence[AuditEntry]) -> None:
+        for entry in entries:
+            self.append(entry)
+
     def page(self, filters: AuditFilter, limit: int, offset: int) -> list[AuditEntry]:
         """Newest first: the reverse of the order entries were appended (and committed)."""
         found = self._s.select("audit", lambda row: _matches(row, filters))

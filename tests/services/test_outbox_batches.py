@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from lti_tool.domain.errors import DeliveryRefused, RetryLater
-from lti_tool.domain.model import OutboxEvent
-from lti_tool.services.outbox import DrainReport, OutboxWorker, Outcomes, RetryPolicy
+from lti_tool.domain.model import AuditEntry, OutboxEvent, new_id
+from lti_tool.ports import AuditFilter, UnitOfWork
+from lti_tool.services.outbox import (
+    BatchResult,
+    DrainReport,
+    OutboxWorker,
+    Outcomes,
+    RetryPolicy,
+)
 from tests.fakes.memory import FakeClock, InMemoryUnitOfWorkFactory
 from tests.services.test_outbox_worker import add_event as add_single
 from tests.services.test_outbox_worker import stored
@@ -89,6 +96,45 @@ def test_a_broken_batch_consumer_or_a_missing_outcome_retries_the_rows(
     assert worker.run_once() == DrainReport(delivered=1, retried=1)
     assert stored(uow_factory, first).delivered_at is not None
     assert "no outcome" in (stored(uow_factory, second).last_error or "")
+
+
+def test_a_batch_result_is_written_with_the_rows_settlement_or_not_at_all(
+    parts: tuple[InMemoryUnitOfWorkFactory, FakeClock],
+) -> None:
+    """A consumer's record (here an audit entry per event) commits in the transaction that
+    settles the rows; when writing it fails, nothing of it is kept and every row retries."""
+    uow_factory, clock = parts
+    first, second = add_event(uow_factory, clock, "a"), add_event(uow_factory, clock, "b")
+    fail = {"now": True}
+
+    def recording(events: Sequence[OutboxEvent]) -> BatchResult:
+        def write(uow: UnitOfWork, now: datetime) -> None:
+            uow.audit.append_many(
+                [
+                    AuditEntry(new_id(), now, None, "test", event.id, "attempt", None, "done")
+                    for event in events
+                ]
+            )
+            if fail["now"]:
+                raise RuntimeError("the record could not be written")
+
+        return BatchResult({event.id: None for event in events}, write)
+
+    def written() -> list[str]:
+        with uow_factory() as uow:
+            return sorted(e.entity_id for e in uow.audit.page(AuditFilter("test"), 10, 0))
+
+    policy = RetryPolicy(base_delay=timedelta(seconds=1))
+    worker = OutboxWorker(uow_factory, clock, {}, policy, batch_consumers={TOPIC: recording})
+    assert worker.run_once() == DrainReport(retried=2)
+    assert written() == []  # nothing half-kept
+    assert "could not be written" in (stored(uow_factory, first).last_error or "")
+    assert stored(uow_factory, second).delivered_at is None
+    clock.advance(minutes=1)
+    fail["now"] = False
+    assert worker.run_once() == DrainReport(delivered=2)
+    assert written() == sorted([first, second])
+    assert stored(uow_factory, first).delivered_at == clock.now()
 
 
 def test_a_worker_killed_mid_batch_leaves_every_row_to_another_after_the_lease(

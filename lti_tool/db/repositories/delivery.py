@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import (
@@ -18,7 +19,13 @@ from lti_tool.db.models import (
 )
 from lti_tool.db.repositories.events import _award as award_from_row
 from lti_tool.db.repositories.people import _person as person_from_row
-from lti_tool.domain.delivery import Delivery, DeliveryAction, DeliveryStatus, DeliveryTarget
+from lti_tool.domain.delivery import (
+    AttemptResult,
+    Delivery,
+    DeliveryAction,
+    DeliveryStatus,
+    DeliveryTarget,
+)
 from lti_tool.domain.errors import NotFoundError
 from lti_tool.domain.model import ExternalIdentity
 from lti_tool.domain.roles import IdentityKind
@@ -69,6 +76,30 @@ def _fill_delivery(row: DeliveryRow, delivery: Delivery) -> None:
     row.last_status_code, row.last_answer = delivery.last_status_code, delivery.last_answer
     row.remote_ref, row.delivered_at = delivery.remote_ref, delivery.delivered_at
     row.created_at, row.updated_at = delivery.created_at, delivery.updated_at
+
+
+_DELIVERIES = cast(Table, DeliveryRow.__table__)
+_RECORD_ATTEMPT = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        attempts=_DELIVERIES.c.attempts + 1,
+        last_status_code=bindparam("b_code"),
+        last_answer=bindparam("b_answer"),
+        remote_ref=func.coalesce(
+            bindparam("b_ref", type_=_DELIVERIES.c.remote_ref.type), _DELIVERIES.c.remote_ref
+        ),
+        delivered_at=func.coalesce(
+            bindparam("b_delivered", type_=_DELIVERIES.c.delivered_at.type),
+            _DELIVERIES.c.delivered_at,
+        ),
+        updated_at=bindparam("b_now"),
+    )
+)
+"""One attempt applied in place (Core, executed once for a batch's parameter list): no row is
+loaded, ``attempts`` counts up in the statement, an earlier ``remote_ref`` and
+``delivered_at`` stay unless this attempt brings its own."""
 
 
 class SqlDeliveryTargetRepository:
@@ -146,6 +177,35 @@ class SqlDeliveryRepository:
             _fill_delivery(row, delivery)
         self._session.flush()
 
+    def statuses(self, delivery_ids: Sequence[str]) -> dict[str, DeliveryStatus]:
+        if not delivery_ids:
+            return {}
+        rows = self._session.execute(
+            select(_DELIVERIES.c.id, _DELIVERIES.c.status).where(
+                _DELIVERIES.c.id.in_(list(delivery_ids))
+            )
+        )
+        return {str(key): DeliveryStatus(str(status)) for key, status in rows}
+
+    def record_attempts(self, results: Sequence[AttemptResult], now: datetime) -> None:
+        if not results:
+            return
+        self._session.execute(
+            _RECORD_ATTEMPT,
+            [
+                {
+                    "b_id": result.delivery_id,
+                    "b_status": result.status.value,
+                    "b_code": result.status_code,
+                    "b_answer": result.answer,
+                    "b_ref": result.remote_ref or None,
+                    "b_delivered": now if result.status is DeliveryStatus.DELIVERED else None,
+                    "b_now": now,
+                }
+                for result in results
+            ],
+        )
+
     def find(self, target_id: str, award_id: str, action: str) -> Delivery | None:
         row = self._session.scalar(
             select(DeliveryRow).where(
@@ -200,26 +260,17 @@ class SqlDeliveryRepository:
             select(IssuedCredentialRow.id).where(IssuedCredentialRow.award_id == award_id)
         )
 
-    def credential_ids(self, award_ids: Sequence[str]) -> dict[str, str]:
-        if not award_ids:
-            return {}
-        rows = self._session.execute(
-            select(IssuedCredentialRow.award_id, IssuedCredentialRow.id).where(
-                IssuedCredentialRow.award_id.in_(award_ids)
-            )
-        )
-        return {str(award_id): str(credential_id) for award_id, credential_id in rows}
-
     def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
         if not award_ids:
             return {}
-        pairs = self._session.execute(
-            select(AwardRow, PersonRow)
+        rows = self._session.execute(
+            select(AwardRow, PersonRow, IssuedCredentialRow.id)
             .join(PersonRow, PersonRow.id == AwardRow.person_id)
+            .outerjoin(IssuedCredentialRow, IssuedCredentialRow.award_id == AwardRow.id)
             .where(AwardRow.id.in_(award_ids))
         ).all()
         identities: dict[str, list[ExternalIdentity]] = {}
-        person_ids = {person.id for _, person in pairs}
+        person_ids = {person.id for _, person, _ in rows}
         for row in self._session.scalars(
             select(ExternalIdentityRow).where(ExternalIdentityRow.person_id.in_(person_ids))
         ):
@@ -228,9 +279,12 @@ class SqlDeliveryRepository:
             )
         return {
             award.id: AwardHolder(
-                award_from_row(award), person_from_row(person), tuple(identities.get(person.id, ()))
+                award_from_row(award),
+                person_from_row(person),
+                tuple(identities.get(person.id, ())),
+                str(credential_id) if credential_id is not None else None,
             )
-            for award, person in pairs
+            for award, person, credential_id in rows
         }
 
     def revoked_awards(self, award_ids: list[str]) -> dict[str, tuple[datetime, str]]:

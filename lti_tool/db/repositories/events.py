@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import AuditEntryRow, AwardRow, DecisionRow, OutboxEventRow, ReviewRow
@@ -175,6 +174,20 @@ class SqlAwardRepository:
         return _award(row) if row else None
 
 
+_OUTBOX = cast(Table, OutboxEventRow.__table__)
+_EVENT_COLUMNS = (
+    _OUTBOX.c.id,
+    _OUTBOX.c.topic,
+    _OUTBOX.c.key,
+    _OUTBOX.c.payload,
+    _OUTBOX.c.created_at,
+    _OUTBOX.c.attempts,
+    _OUTBOX.c.delivered_at,
+    _OUTBOX.c.dead_at,
+    _OUTBOX.c.last_error,
+)
+
+
 class SqlOutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -201,43 +214,57 @@ class SqlOutboxRepository:
     def claim_due(
         self, now: datetime, lease_until: datetime, worker: str, topics: Sequence[str], limit: int
     ) -> list[OutboxEvent]:
-        query = (
-            select(OutboxEventRow)
+        """One conditional UPDATE for the batch, its rows chosen by a subquery and returned.
+
+        On PostgreSQL the subquery locks what it picks with ``FOR UPDATE SKIP LOCKED``, so two
+        workers never pick the same row; on SQLite (no row locks; the statement takes the write
+        lock) a second worker finds the rows leased (``available_at`` past ``now``) and leaves
+        them. One round trip, no row loaded into the ORM.
+        """
+        due = (
+            select(_OUTBOX.c.id)
             .where(
-                OutboxEventRow.delivered_at.is_(None),
-                OutboxEventRow.dead_at.is_(None),
-                OutboxEventRow.available_at <= now,
-                OutboxEventRow.topic.in_(list(topics)),
+                _OUTBOX.c.delivered_at.is_(None),
+                _OUTBOX.c.dead_at.is_(None),
+                _OUTBOX.c.available_at <= now,
+                _OUTBOX.c.topic.in_(list(topics)),
             )
-            .order_by(OutboxEventRow.available_at, OutboxEventRow.created_at)
+            .order_by(_OUTBOX.c.available_at, _OUTBOX.c.created_at)
             .limit(limit)
         )
         if self._session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list(self._session.scalars(query))
-        if not rows:
-            return []
-        # One conditional update for the batch: on SQLite (no row locks) a second worker that
-        # read the same rows finds them already leased (``available_at`` past ``now``) and
-        # leaves them; RETURNING says which rows this claim took.
+            # A materialized CTE runs once: a plain ``IN (subquery)`` may be rescanned by the
+            # planner, and with SKIP LOCKED a rescan picks other rows past the LIMIT.
+            picked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+            chosen = _OUTBOX.c.id.in_(select(picked.c.id))
+        else:
+            chosen = _OUTBOX.c.id.in_(due.scalar_subquery())
         taken = self._session.execute(
-            update(OutboxEventRow)
+            update(_OUTBOX)
             .where(
-                OutboxEventRow.id.in_([row.id for row in rows]),
-                OutboxEventRow.available_at <= now,
-                OutboxEventRow.delivered_at.is_(None),
-                OutboxEventRow.dead_at.is_(None),
+                chosen,
+                _OUTBOX.c.available_at <= now,
+                _OUTBOX.c.delivered_at.is_(None),
+                _OUTBOX.c.dead_at.is_(None),
             )
-            .values(
-                available_at=lease_until, attempts=OutboxEventRow.attempts + 1, claimed_by=worker
-            )
-            .returning(OutboxEventRow.id, OutboxEventRow.attempts)
-            .execution_options(synchronize_session=False)
+            .values(available_at=lease_until, attempts=_OUTBOX.c.attempts + 1, claimed_by=worker)
+            .returning(*_EVENT_COLUMNS)
         )
-        attempts = {str(event_id): int(count) for event_id, count in taken}
-        return [
-            replace(_event(row), attempts=attempts[row.id]) for row in rows if row.id in attempts
+        events = [
+            OutboxEvent(
+                id=row.id,
+                topic=row.topic,
+                key=row.key,
+                payload=dict(row.payload),
+                created_at=row.created_at,
+                attempts=row.attempts,
+                delivered_at=row.delivered_at,
+                dead_at=row.dead_at,
+                last_error=row.last_error,
+            )
+            for row in taken
         ]
+        return sorted(events, key=lambda event: (event.created_at, event.id))
 
     def _row(self, event_id: str) -> OutboxEventRow:
         row = self._session.get(OutboxEventRow, event_id)
@@ -303,6 +330,10 @@ def _event(row: OutboxEventRow) -> OutboxEvent:
     )
 
 
+_AUDIT_INSERT = insert(cast(Table, AuditEntryRow.__table__))
+"""Core, not the ORM: a batch's entries are written, never read back in its transaction."""
+
+
 class SqlAuditRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -321,6 +352,27 @@ class SqlAuditRepository:
                 note=entry.note,
             )
         )
+
+    def append_many(self, entries: Sequence[AuditEntry]) -> None:
+        """One INSERT executed for every entry (a multi-row VALUES where the driver allows)."""
+        if entries:
+            self._session.execute(
+                _AUDIT_INSERT,
+                [
+                    {
+                        "id": entry.id,
+                        "at": entry.at,
+                        "actor_id": entry.actor_id,
+                        "entity_type": entry.entity_type,
+                        "entity_id": entry.entity_id,
+                        "action": entry.action,
+                        "from_state": entry.from_state,
+                        "to_state": entry.to_state,
+                        "note": entry.note,
+                    }
+                    for entry in entries
+                ],
+            )
 
     @staticmethod
     def _filtered(query: Select[Any], filters: AuditFilter) -> Select[Any]:
