@@ -144,6 +144,10 @@ class StipendRepository(Protocol):
         """Oldest first."""
         ...
 
+    def latest_states(self, stipend_ids: list[str]) -> dict[str, StipendState]:
+        """Each stipend's state now (its newest ledger entry's), in one query."""
+        ...
+
     def ledger(
         self, district_id: str | None = None, state: StipendState | None = None
     ) -> list[LedgerRow]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from lti_tool.domain.credit_lines import CreditLine
 from lti_tool.domain.delivery import (
@@ -19,6 +19,9 @@ from lti_tool.domain.delivery import (
     Receipt,
 )
 from lti_tool.domain.model import Award, ExternalIdentity, Person
+
+if TYPE_CHECKING:  # ports imports this module: the unit of work is only named here
+    from lti_tool.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class CreditLineSource(Protocol):
 
     def lines_for_award(self, award_id: str) -> list[CreditLine]: ...
     def lines_for_awards(self, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]: ...
+    def lines_in(self, uow: UnitOfWork, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]:
+        """:meth:`lines_for_awards` inside the caller's transaction (the worker's batch read)."""
+        ...
 
 
 class StipendSource(Protocol):
@@ -83,6 +89,9 @@ class StipendSource(Protocol):
 
     def amount_for_award(self, award_id: str) -> Decimal | None: ...
     def amounts_for_awards(self, award_ids: Sequence[str]) -> dict[str, Decimal | None]: ...
+    def amounts_in(self, uow: UnitOfWork, award_ids: Sequence[str]) -> dict[str, Decimal | None]:
+        """:meth:`amounts_for_awards` inside the caller's transaction."""
+        ...
 
 
 class VerificationLinks(Protocol):

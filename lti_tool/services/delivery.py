@@ -188,7 +188,8 @@ class DeliveryService:
                     outcomes[event.id] = None
                 else:
                     jobs.append(job)
-        for job in self._with_credit(jobs, outcomes, attempts):
+            jobs = self._with_credit(uow, jobs, outcomes, attempts)
+        for job in jobs:
             outcomes[job.event.id] = self._send(job, attempts)
         if not attempts:
             return outcomes
@@ -227,15 +228,20 @@ class DeliveryService:
         return Job(event, delivery, target, item, reads.issued.get(delivery.award_id))
 
     def _with_credit(
-        self, jobs: list[Job], outcomes: dict[str, BaseException | None], attempts: list[Attempt]
+        self,
+        uow: UnitOfWork,
+        jobs: list[Job],
+        outcomes: dict[str, BaseException | None],
+        attempts: list[Attempt],
     ) -> list[Job]:
-        """The jobs' items with their credit lines and stipends, read once for the batch."""
+        """The jobs' items with their credit lines and stipends, read once for the batch in its
+        read transaction."""
         if not jobs:
             return []
         award_ids = [job.delivery.award_id for job in jobs]
         try:
-            lines = self._sources.credit.lines_for_awards(award_ids)
-            stipends = self._sources.stipends.amounts_for_awards(award_ids)
+            lines = self._sources.credit.lines_in(uow, award_ids)
+            stipends = self._sources.stipends.amounts_in(uow, award_ids)
         except Exception as error:  # nothing was sent; every job records the failed attempt
             retriable = not isinstance(error, DomainError) or getattr(error, "retriable", False)
             for job in jobs:

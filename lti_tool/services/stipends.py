@@ -252,16 +252,18 @@ class StipendService:
 
     def amounts_for_awards(self, award_ids: Sequence[str]) -> dict[str, Decimal | None]:
         """:meth:`amount_for_award` of each award, in one transaction (a delivery batch)."""
-        amounts: dict[str, Decimal | None] = {}
         with self._uow() as uow:
-            found = uow.stipends.for_awards(list(award_ids))
-            for award_id in award_ids:
-                stipend = found.get(award_id)
-                if stipend is None:
-                    amounts[award_id] = None
-                    continue
-                state = uow.stipends.entries(stipend.id)[-1].state
-                amounts[award_id] = None if state is StipendState.REJECTED else stipend.amount
+            return self.amounts_in(uow, award_ids)
+
+    def amounts_in(self, uow: UnitOfWork, award_ids: Sequence[str]) -> dict[str, Decimal | None]:
+        """:meth:`amounts_for_awards` inside ``uow``, in two queries whatever the batch size."""
+        found = uow.stipends.for_awards(list(award_ids))
+        states = uow.stipends.latest_states([stipend.id for stipend in found.values()])
+        amounts: dict[str, Decimal | None] = {}
+        for award_id in award_ids:
+            stipend = found.get(award_id)
+            rejected = stipend is None or states.get(stipend.id) is StipendState.REJECTED
+            amounts[award_id] = None if rejected or stipend is None else stipend.amount
         return amounts
 
     def entries(self, actor: Actor, stipend_id: str) -> list[StipendEntry]:

@@ -160,6 +160,16 @@ class SqlStipendRepository:
         )
         return [_entry(row) for row in rows]
 
+    def latest_states(self, stipend_ids: list[str]) -> dict[str, StipendState]:
+        if not stipend_ids:
+            return {}
+        rows = self._session.execute(
+            select(StipendEntryRow.stipend_id, StipendEntryRow.state)
+            .where(StipendEntryRow.stipend_id.in_(stipend_ids))
+            .order_by(StipendEntryRow.stipend_id, StipendEntryRow.seq)
+        )
+        return {stipend_id: StipendState(state) for stipend_id, state in rows}  # newest wins
+
     def ledger(
         self, district_id: str | None = None, state: StipendState | None = None
     ) -> list[LedgerRow]:
