@@ -9,6 +9,7 @@ and are held back for an admin's confirmation when they would remove too many us
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from lti_tool.domain.model import new_id
@@ -50,6 +51,15 @@ def remember(cache: set[str], found: set[str]) -> None:
     if len(cache) + len(found) > KNOWN_CACHE:
         cache.clear()
     cache |= found
+
+
+def _report_read(
+    report: ImportReport, counts: EntityCounts, problems: list[Problem], skipped: int
+) -> None:
+    """A batch's parse problems and the rows its reading skipped, into the report."""
+    for problem in problems:
+        report.add(problem)
+    counts.skipped += skipped
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,10 @@ class RosterService:
             report.status = ReportStatus.FAILED
             report.message = error.problem.message
             return self._finish(report)
-        with self._stores() as store:
+        with (
+            self._stores() as store,
+            ThreadPoolExecutor(1, thread_name_prefix="roster-writer") as writer,
+        ):
             users_before = store.count_active(scope_id, Entity.USERS)
             bulk: list[tuple[Entity, tuple[str, str] | None]] = []
             seen: dict[Entity, set[str]] = {}
@@ -113,7 +126,7 @@ class RosterService:
                     continue
                 report.modes[entity.value] = feed.mode
                 whole = self._import_feed(
-                    store, report, feed, progress, bookmarks_for, dry_run, seen
+                    store, writer, report, feed, progress, bookmarks_for, dry_run, seen
                 )
                 complete = feed.mode == "bulk" if feed.complete is None else feed.complete
                 if whole and complete:
@@ -139,6 +152,7 @@ class RosterService:
     def _import_feed(
         self,
         store: RosterStore,
+        writer: Executor,
         report: ImportReport,
         feed: RosterFeed,
         progress: Progress | None,
@@ -149,7 +163,13 @@ class RosterService:
         """Import one entity's rows; ``False`` when the file as a whole was refused.
 
         ``seen`` holds sourcedIds known to be stored in this run, so reference checks ask the
-        database only about the others (bounded: see :data:`KNOWN_CACHE`)."""
+        database only about the others (bounded: see :data:`KNOWN_CACHE`).
+
+        Each full batch is written and committed on ``writer``'s one thread while this one
+        reads the next: the database works (in its own process, or in SQLite's C code with the
+        GIL released) while Python parses. At most one batch is in flight, and ``store`` has
+        one user at a time: the next batch waits for the last. Parse problems are held back
+        per batch so the report lists every problem in file order, as a serial import would."""
         counts = report.count(feed.entity.value)
         reader, problems = FileReader.open(
             feed.entity, report.version, feed.mode, feed.header, feed.name
@@ -159,25 +179,50 @@ class RosterService:
         feed.problems.clear()
         if reader is None:
             return False
+        size, bookmarks = self.policy.batch_size, bool(bookmarks_for)
         batch: list[RosterRecord] = []
-        for raw in feed.rows:
-            record, problems = reader.read(raw.cells, raw.line)
-            for problem in problems:
-                report.add(problem)
-            if record is None:
-                counts.skipped += 1
-            else:
-                batch.append(record)
-            if len(batch) >= self.policy.batch_size or (raw.bookmark and bookmarks_for):
-                self._store_batch(store, report, batch, counts, reader.file, seen)
-                batch = []
-                if raw.bookmark and bookmarks_for and not dry_run:
-                    store.save_bookmark(bookmarks_for, feed.entity, raw.bookmark)
-                if not dry_run:
-                    store.commit()
-            if progress is not None:
-                progress(1)
-        self._store_batch(store, report, batch, counts, reader.file, seen)
+        held: list[Problem] = []  # this batch's parse problems, reported after the last batch's
+        skipped = 0
+        pending: Future[None] | None = None
+        read, file = reader.read, reader.file
+
+        def write(rows: list[RosterRecord], bookmark: str | None) -> None:
+            """On the writer thread: the only user of ``store`` until it returns."""
+            self._store_batch(store, report, rows, counts, file, seen)
+            if bookmark and bookmarks_for and not dry_run:
+                store.save_bookmark(bookmarks_for, feed.entity, bookmark)
+            if not dry_run:
+                store.commit()
+
+        try:
+            for raw in feed.rows:
+                record, problems = read(raw.cells, raw.line)
+                if problems:
+                    held += problems
+                if record is None:
+                    skipped += 1
+                else:
+                    batch.append(record)
+                if len(batch) >= size or (bookmarks and raw.bookmark):
+                    # The previous batch is written while this one was read: wait for it,
+                    # then report in file order and hand this batch to the writer.
+                    if pending is not None:
+                        pending.result()
+                        pending = None
+                    _report_read(report, counts, held, skipped)
+                    held, skipped = [], 0
+                    pending = writer.submit(write, batch, raw.bookmark)
+                    batch = []
+                if progress is not None:
+                    progress(1)
+            if pending is not None:
+                pending.result()
+                pending = None
+        finally:
+            if pending is not None:  # reading failed: let the writer finish before unwinding
+                wait((pending,))
+        _report_read(report, counts, held, skipped)
+        self._store_batch(store, report, batch, counts, file, seen)
         for problem in feed.problems:
             report.add(problem)
         if feed.done_bookmark and bookmarks_for and not dry_run:
