@@ -375,9 +375,10 @@ class UnitOfWorkFactory(Protocol):
 # --- Rosters (OneRoster CSV and REST; LMS rosters later) -------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawRow:
-    """One row from a roster source, shaped like a CSV row of the feed's header."""
+    """One row from a roster source, shaped like a CSV row of the feed's header. Read-only by
+    convention (not frozen: one is made per row, and a frozen dataclass is slower to make)."""
 
     line: int
     cells: Sequence[str]

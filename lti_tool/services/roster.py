@@ -246,21 +246,20 @@ class RosterService:
         for spec in fields_for(entity, report.version):
             if spec.refers_to is None or spec.refers_to is entity:
                 continue
-            wanted = {r.values.get(spec.attr) for r in batch if r.active}
+            attr = spec.attr
+            wanted = {r.values.get(attr) for r in batch if r.active}
             wanted.discard(None)
+            wanted.discard("")
             cached = seen.setdefault(spec.refers_to, set())
             wanted -= cached
             known = store.known(report.scope_id, spec.refers_to, wanted)  # type: ignore[arg-type]
+            missing = wanted - known
             remember(cached, known)
+            if not missing:
+                continue
             for index, record in enumerate(batch):
-                value = record.values.get(spec.attr)
-                if (
-                    record.active
-                    and value
-                    and value not in known
-                    and value not in cached
-                    and index not in orphans
-                ):
+                value = record.values.get(attr)
+                if record.active and value in missing and index not in orphans:
                     orphans.add(index)
                     report.add(
                         Problem(
@@ -275,7 +274,7 @@ class RosterService:
                         )
                     )
         counts.skipped += len(orphans)
-        good = [record for index, record in enumerate(batch) if index not in orphans]
+        good = [r for index, r in enumerate(batch) if index not in orphans] if orphans else batch
         result = store.upsert(report.scope_id, report.id, good)
         remember(seen.setdefault(entity, set()), {r.sourced_id for r in good if r.active})
         counts.created += result.created
