@@ -8,8 +8,10 @@ and are held back for an admin's confirmation when they would remove too many us
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from lti_tool.domain.model import new_id
@@ -51,6 +53,20 @@ def remember(cache: set[str], found: set[str]) -> None:
     if len(cache) + len(found) > KNOWN_CACHE:
         cache.clear()
     cache |= found
+
+
+@contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """While an import runs, the garbage collector leaves alone the objects that were alive
+    before it (the application's modules, metadata, caches): the import makes millions of
+    short-lived objects, and every full collection would otherwise walk all of those too.
+    ``gc.freeze`` and ``gc.unfreeze`` only move the objects between generations; nothing is
+    kept alive longer than it would be (a cycle among them waits until the import ends)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _report_read(
@@ -114,6 +130,7 @@ class RosterService:
             report.message = error.problem.message
             return self._finish(report)
         with (
+            _long_lived_frozen(),
             self._stores() as store,
             ThreadPoolExecutor(1, thread_name_prefix="roster-writer") as writer,
         ):

@@ -85,7 +85,9 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
     def _lookup(self, scope_id: str, entity: Entity, table: Table, ids: list[str]) -> list[str]:
         """Which of ``ids`` may be stored: all of them, unless the table held none of the
         district's rows when this import began (then only those :class:`_Inserted` flags)."""
-        inserted = self._inserted.setdefault(scope_id, _Inserted())
+        inserted = self._inserted.get(scope_id)
+        if inserted is None:
+            inserted = self._inserted[scope_id] = _Inserted()
         fresh = inserted.fresh.get(entity)
         if fresh is None:
             any_row = select(table.c.id).where(table.c.scope_id == scope_id).limit(1)

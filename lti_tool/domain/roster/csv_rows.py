@@ -257,7 +257,7 @@ class FileReader:
             bad = next((name for i, name, _ in self.columns if "\ufffd" in cells[i]), None)
             return error("ENCODING", "The cell is not valid UTF-8; save the file as UTF-8.", bad)
         plan = self._plan or self._make_plan()
-        cells = [cell.strip() for cell in cells]
+        cells = list(map(str.strip, cells))
         cells.append("")
         texts = list(plan.pick(cells))
         for position, spec, clean in plan.checked:
