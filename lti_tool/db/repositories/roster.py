@@ -59,11 +59,10 @@ class _Inserted:
                 found.append(sourced_id)
         return found
 
-    def add(self, entity: Entity, rows: list[tuple[Any, ...]]) -> None:
-        """``rows`` as :meth:`SqlRosterStore.upsert` inserts them (sourcedId second)."""
+    def add(self, entity: Entity, sourced_ids: list[str]) -> None:
         bits, salt, mask = self.bits, _SALT[entity], _NEW_BITS - 1
-        for row in rows:
-            at = (hash(row[1]) ^ salt) & mask
+        for sourced_id in sourced_ids:
+            at = (hash(sourced_id) ^ salt) & mask
             bits[at >> 3] |= 1 << (at & 7)
 
 
@@ -124,39 +123,42 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
             if lookup
             else {}
         )
-        inserts: list[tuple[Any, ...]] = []
+        created: list[str] = []
         updates: list[tuple[Any, ...]] = []
         deletes: list[dict[str, Any]] = []
         touched: list[int] = []
         unknown: list[RosterRecord] = []
-        for sourced_id, record in batch.items():
-            row = stored.get(sourced_id)
-            columns = record.columns()
-            fingerprint = record.fingerprint(columns)
-            if row is None:
-                if not record.active:
-                    unknown.append(record)
-                    continue
-                inserts.append((
-                    scope_id, sourced_id, True, record.modified, fingerprint, run_id,
-                    record.extra or None, *columns,
-                ))  # fmt: skip
-            elif row.last_seen_run == run_id:
-                duplicates.append(record)
-            elif row.fingerprint == fingerprint or (not record.active and not row.active):
-                touched.append(row.id)
-            elif not record.active:
-                deletes.append({"_id": row.id, "date_last_modified": record.modified})
-            else:
-                updates.append((
-                    record.modified, fingerprint, run_id, record.extra or None, *columns, row.id,
-                ))  # fmt: skip
-        if inserts:
-            self._insert(table, all_attrs(entity), inserts)
-            self._inserted[scope_id].add(entity, inserts)
-            self._keep_statistics(entity, len(inserts))
+        attrs = all_attrs(entity)
+        with self._new_rows(table, attrs, stream=len(stored) < len(batch)) as insert:
+            for sourced_id, record in batch.items():
+                row = stored.get(sourced_id)
+                columns = record.columns()
+                fingerprint = record.fingerprint(columns)
+                if row is None:
+                    if not record.active:
+                        unknown.append(record)
+                        continue
+                    insert((
+                        scope_id, sourced_id, True, record.modified, fingerprint, run_id,
+                        record.extra or None, *columns,
+                    ))  # fmt: skip
+                    created.append(sourced_id)
+                elif row.last_seen_run == run_id:
+                    duplicates.append(record)
+                elif row.fingerprint == fingerprint or (not record.active and not row.active):
+                    touched.append(row.id)
+                elif not record.active:
+                    deletes.append({"_id": row.id, "date_last_modified": record.modified})
+                else:
+                    updates.append((
+                        record.modified, fingerprint, run_id, record.extra or None, *columns,
+                        row.id,
+                    ))  # fmt: skip
+        if created:
+            self._inserted[scope_id].add(entity, created)
+            self._keep_statistics(entity, len(created))
         if updates:
-            self._update(table, all_attrs(entity), updates)
+            self._update(table, attrs, updates)
         if deletes:
             self.connection.execute(
                 update(table)
@@ -172,7 +174,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         if touched:
             self._mark_seen(table, touched, run_id)
         return UpsertCounts(
-            created=len(inserts),
+            created=len(created),
             updated=len(updates),
             unchanged=len(touched),
             deleted=len(deletes),
