@@ -513,6 +513,10 @@ class RosterStore(Protocol):
     """Bulk storage of roster records, per district (``scope_id``), in one transaction per
     ``with`` block like the unit of work. Built for batches of thousands of rows."""
 
+    server_side: bool
+    """The database works in another process (a server): storing one batch while the next is
+    read overlaps the two. ``False`` for SQLite, whose work happens in this process."""
+
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from lti_tool.domain.model import new_id
@@ -67,6 +67,17 @@ def _long_lived_frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def _open_feed(report: ImportReport, feed: RosterFeed) -> FileReader | None:
+    """The feed's reader (``None`` when its header refuses the file), problems reported."""
+    reader, problems = FileReader.open(
+        feed.entity, report.version, feed.mode, feed.header, feed.name
+    )
+    for problem in [*feed.problems, *problems]:
+        report.add(problem)
+    feed.problems.clear()
+    return reader
 
 
 def _report_read(
@@ -132,7 +143,11 @@ class RosterService:
         with (
             _long_lived_frozen(),
             self._stores() as store,
-            ThreadPoolExecutor(1, thread_name_prefix="roster-writer") as writer,
+            (
+                ThreadPoolExecutor(1, thread_name_prefix="roster-writer")
+                if store.server_side
+                else nullcontext()
+            ) as writer,
         ):
             users_before = store.count_active(scope_id, Entity.USERS)
             bulk: list[tuple[Entity, tuple[str, str] | None]] = []
@@ -169,7 +184,7 @@ class RosterService:
     def _import_feed(
         self,
         store: RosterStore,
-        writer: Executor,
+        writer: Executor | None,
         report: ImportReport,
         feed: RosterFeed,
         progress: Progress | None,
@@ -182,18 +197,14 @@ class RosterService:
         ``seen`` holds sourcedIds known to be stored in this run, so reference checks ask the
         database only about the others (bounded: see :data:`KNOWN_CACHE`).
 
-        Each full batch is written and committed on ``writer``'s one thread while this one
-        reads the next: the database works (in its own process, or in SQLite's C code with the
-        GIL released) while Python parses. At most one batch is in flight, and ``store`` has
-        one user at a time: the next batch waits for the last. Parse problems are held back
-        per batch so the report lists every problem in file order, as a serial import would."""
+        With a database server, each full batch is written and committed on ``writer``'s one
+        thread while this one reads the next: the server stores rows in its own process while
+        Python parses. At most one batch is in flight, and ``store`` has one user at a time:
+        the next batch waits for the last. Parse problems are held back per batch so the report
+        lists every problem in file order, as a serial import would. Without ``writer`` (SQLite,
+        whose work is in this process and mostly under the GIL) batches are written in turn."""
         counts = report.count(feed.entity.value)
-        reader, problems = FileReader.open(
-            feed.entity, report.version, feed.mode, feed.header, feed.name
-        )
-        for problem in [*feed.problems, *problems]:
-            report.add(problem)
-        feed.problems.clear()
+        reader = _open_feed(report, feed)
         if reader is None:
             return False
         size, bookmarks = self.policy.batch_size, bool(bookmarks_for)
@@ -203,12 +214,14 @@ class RosterService:
         pending: Future[None] | None = None
         read, file = reader.read, reader.file
 
-        def write(rows: list[RosterRecord], bookmark: str | None) -> None:
-            """On the writer thread: the only user of ``store`` until it returns."""
+        def write(rows: list[RosterRecord], bookmark: str | None, commit: bool = True) -> None:
+            """On the writer thread, when there is one: the only user of ``store`` until it
+            returns. Commits when ``commit`` or when it saves a bookmark (not in a dry run)."""
             self._store_batch(store, report, rows, counts, file, seen)
             if bookmark and bookmarks_for and not dry_run:
                 store.save_bookmark(bookmarks_for, feed.entity, bookmark)
-            if not dry_run:
+                commit = True
+            if commit and not dry_run:
                 store.commit()
 
         try:
@@ -228,7 +241,10 @@ class RosterService:
                         pending = None
                     _report_read(report, counts, held, skipped)
                     held, skipped = [], 0
-                    pending = writer.submit(write, batch, raw.bookmark)
+                    if writer is None:
+                        write(batch, raw.bookmark)
+                    else:
+                        pending = writer.submit(write, batch, raw.bookmark)
                     batch = []
                 if progress is not None:
                     progress(1)
@@ -239,12 +255,9 @@ class RosterService:
             if pending is not None:  # reading failed: let the writer finish before unwinding
                 wait((pending,))
         _report_read(report, counts, held, skipped)
-        self._store_batch(store, report, batch, counts, file, seen)
+        write(batch, feed.done_bookmark, commit=False)
         for problem in feed.problems:
             report.add(problem)
-        if feed.done_bookmark and bookmarks_for and not dry_run:
-            store.save_bookmark(bookmarks_for, feed.entity, feed.done_bookmark)
-            store.commit()
         return not any(p.code in ("CSV_SYNTAX", "SOURCE_FAILED") for p in feed.problems)
 
     def _store_batch(

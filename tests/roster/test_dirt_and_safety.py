@@ -120,9 +120,10 @@ def test_dry_run_counts_everything_and_stores_nothing(
 def test_small_batches_report_and_store_what_one_batch_does(
     container: Container, scope: str
 ) -> None:
-    """Batches are written on a writer thread while the next is read, and a first import skips
-    looking up ids it has not inserted: with a batch per row or two (duplicates and deletes
-    across batches), the report and the stored rows must be those of a single batch."""
+    """On PostgreSQL batches are written on a writer thread while the next is read, and a first
+    import skips looking up ids it has not inserted (both backends): with a batch per row or
+    two (duplicates and deletes across batches), the report and the stored rows must be those
+    of a single batch."""
     from dataclasses import replace
 
     from lti_tool.domain.roles import OrganizationKind

@@ -72,6 +72,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         self._postgres = engine.dialect.name == "postgresql"
+        self.server_side = engine.dialect.name != "sqlite"
         self._grown: dict[Entity, int] = {}
         self._analyzed: set[Entity] = set()
         self._inserted: dict[str, _Inserted] = {}
