@@ -417,9 +417,10 @@ class UnitOfWorkFactory(Protocol):
 # --- Rosters (OneRoster CSV and REST; LMS rosters later) -------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawRow:
-    """One row from a roster source, shaped like a CSV row of the feed's header."""
+    """One row from a roster source, shaped like a CSV row of the feed's header. Read-only by
+    convention (not frozen: one is made per row, and a frozen dataclass is slower to make)."""
 
     line: int
     cells: Sequence[str]
@@ -553,6 +554,10 @@ class RosterSourceFactory(Protocol):
 class RosterStore(Protocol):
     """Bulk storage of roster records, per district (``scope_id``), in one transaction per
     ``with`` block like the unit of work. Built for batches of thousands of rows."""
+
+    server_side: bool
+    """The database works in another process (a server): storing one batch while the next is
+    read overlaps the two. ``False`` for SQLite, whose work happens in this process."""
 
     def __enter__(self) -> Self: ...
     def __exit__(

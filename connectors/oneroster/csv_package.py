@@ -13,12 +13,15 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from lti_tool.domain.roster.csv_rows import FILE_NAMES, PackageError, parse_manifest
 from lti_tool.domain.roster.entities import Entity
 from lti_tool.domain.roster.report import Problem, Severity
 from lti_tool.ports import RawRow, RosterFeed
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 BOM = b"\xef\xbb\xbf"
 _WARN = Severity.WARNING
@@ -189,30 +192,22 @@ class CsvPackage:
 
 
 def _rows(
-    reader: Iterator[list[str]], text: io.TextIOWrapper, name: str, problems: list[Problem]
+    reader: Reader, text: io.TextIOWrapper, name: str, problems: list[Problem]
 ) -> Iterator[RawRow]:
-    line_of = getattr(reader, "line_num", 0)
     try:
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                line = getattr(reader, "line_num", line_of)
-                problems.append(
-                    Problem(
-                        "CSV_SYNTAX",
-                        f"The CSV cannot be read from here on "
-                        f"({error}); the rest of the file was skipped.",
-                        file=name,
-                        line=line,
-                    )
-                )
-                return
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
+        for cells in reader:
+            if len(cells) < 2 and (not cells or not cells[0].strip()):
                 continue
-            yield RawRow(getattr(reader, "line_num", 0), cells)
+            yield RawRow(reader.line_num, cells)
+    except csv.Error as error:
+        problems.append(
+            Problem(
+                "CSV_SYNTAX",
+                f"The CSV cannot be read from here on ({error}); the rest of the file was skipped.",
+                file=name,
+                line=reader.line_num,
+            )
+        )
     finally:
         text.close()
 

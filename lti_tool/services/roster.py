@@ -8,7 +8,10 @@ and are held back for an admin's confirmation when they would remove too many us
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from lti_tool.domain.model import new_id
@@ -50,6 +53,40 @@ def remember(cache: set[str], found: set[str]) -> None:
     if len(cache) + len(found) > KNOWN_CACHE:
         cache.clear()
     cache |= found
+
+
+@contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """While an import runs, the garbage collector leaves alone the objects that were alive
+    before it (the application's modules, metadata, caches): the import makes millions of
+    short-lived objects, and every full collection would otherwise walk all of those too.
+    ``gc.freeze`` and ``gc.unfreeze`` only move the objects between generations; nothing is
+    kept alive longer than it would be (a cycle among them waits until the import ends)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _open_feed(report: ImportReport, feed: RosterFeed) -> FileReader | None:
+    """The feed's reader (``None`` when its header refuses the file), problems reported."""
+    reader, problems = FileReader.open(
+        feed.entity, report.version, feed.mode, feed.header, feed.name
+    )
+    for problem in [*feed.problems, *problems]:
+        report.add(problem)
+    feed.problems.clear()
+    return reader
+
+
+def _report_read(
+    report: ImportReport, counts: EntityCounts, problems: list[Problem], skipped: int
+) -> None:
+    """A batch's parse problems and the rows its reading skipped, into the report."""
+    for problem in problems:
+        report.add(problem)
+    counts.skipped += skipped
 
 
 @dataclass(frozen=True)
@@ -103,7 +140,15 @@ class RosterService:
             report.status = ReportStatus.FAILED
             report.message = error.problem.message
             return self._finish(report)
-        with self._stores() as store:
+        with (
+            _long_lived_frozen(),
+            self._stores() as store,
+            (
+                ThreadPoolExecutor(1, thread_name_prefix="roster-writer")
+                if store.server_side
+                else nullcontext()
+            ) as writer,
+        ):
             users_before = store.count_active(scope_id, Entity.USERS)
             bulk: list[tuple[Entity, tuple[str, str] | None]] = []
             seen: dict[Entity, set[str]] = {}
@@ -113,7 +158,7 @@ class RosterService:
                     continue
                 report.modes[entity.value] = feed.mode
                 whole = self._import_feed(
-                    store, report, feed, progress, bookmarks_for, dry_run, seen
+                    store, writer, report, feed, progress, bookmarks_for, dry_run, seen
                 )
                 complete = feed.mode == "bulk" if feed.complete is None else feed.complete
                 if whole and complete:
@@ -139,6 +184,7 @@ class RosterService:
     def _import_feed(
         self,
         store: RosterStore,
+        writer: Executor | None,
         report: ImportReport,
         feed: RosterFeed,
         progress: Progress | None,
@@ -149,40 +195,69 @@ class RosterService:
         """Import one entity's rows; ``False`` when the file as a whole was refused.
 
         ``seen`` holds sourcedIds known to be stored in this run, so reference checks ask the
-        database only about the others (bounded: see :data:`KNOWN_CACHE`)."""
+        database only about the others (bounded: see :data:`KNOWN_CACHE`).
+
+        With a database server, each full batch is written and committed on ``writer``'s one
+        thread while this one reads the next: the server stores rows in its own process while
+        Python parses. At most one batch is in flight, and ``store`` has one user at a time:
+        the next batch waits for the last. Parse problems are held back per batch so the report
+        lists every problem in file order, as a serial import would. Without ``writer`` (SQLite,
+        whose work is in this process and mostly under the GIL) batches are written in turn."""
         counts = report.count(feed.entity.value)
-        reader, problems = FileReader.open(
-            feed.entity, report.version, feed.mode, feed.header, feed.name
-        )
-        for problem in [*feed.problems, *problems]:
-            report.add(problem)
-        feed.problems.clear()
+        reader = _open_feed(report, feed)
         if reader is None:
             return False
+        size, bookmarks = self.policy.batch_size, bool(bookmarks_for)
         batch: list[RosterRecord] = []
-        for raw in feed.rows:
-            record, problems = reader.read(raw.cells, raw.line)
-            for problem in problems:
-                report.add(problem)
-            if record is None:
-                counts.skipped += 1
-            else:
-                batch.append(record)
-            if len(batch) >= self.policy.batch_size or (raw.bookmark and bookmarks_for):
-                self._store_batch(store, report, batch, counts, reader.file, seen)
-                batch = []
-                if raw.bookmark and bookmarks_for and not dry_run:
-                    store.save_bookmark(bookmarks_for, feed.entity, raw.bookmark)
-                if not dry_run:
-                    store.commit()
-            if progress is not None:
-                progress(1)
-        self._store_batch(store, report, batch, counts, reader.file, seen)
+        held: list[Problem] = []  # this batch's parse problems, reported after the last batch's
+        skipped = 0
+        pending: Future[None] | None = None
+        read, file = reader.read, reader.file
+
+        def write(rows: list[RosterRecord], bookmark: str | None, commit: bool = True) -> None:
+            """On the writer thread, when there is one: the only user of ``store`` until it
+            returns. Commits when ``commit`` or when it saves a bookmark (not in a dry run)."""
+            self._store_batch(store, report, rows, counts, file, seen)
+            if bookmark and bookmarks_for and not dry_run:
+                store.save_bookmark(bookmarks_for, feed.entity, bookmark)
+                commit = True
+            if commit and not dry_run:
+                store.commit()
+
+        try:
+            for raw in feed.rows:
+                record, problems = read(raw.cells, raw.line)
+                if problems:
+                    held += problems
+                if record is None:
+                    skipped += 1
+                else:
+                    batch.append(record)
+                if len(batch) >= size or (bookmarks and raw.bookmark):
+                    # The previous batch is written while this one was read: wait for it,
+                    # then report in file order and hand this batch to the writer.
+                    if pending is not None:
+                        pending.result()
+                        pending = None
+                    _report_read(report, counts, held, skipped)
+                    held, skipped = [], 0
+                    if writer is None:
+                        write(batch, raw.bookmark)
+                    else:
+                        pending = writer.submit(write, batch, raw.bookmark)
+                    batch = []
+                if progress is not None:
+                    progress(1)
+            if pending is not None:
+                pending.result()
+                pending = None
+        finally:
+            if pending is not None:  # reading failed: let the writer finish before unwinding
+                wait((pending,))
+        _report_read(report, counts, held, skipped)
+        write(batch, feed.done_bookmark, commit=False)
         for problem in feed.problems:
             report.add(problem)
-        if feed.done_bookmark and bookmarks_for and not dry_run:
-            store.save_bookmark(bookmarks_for, feed.entity, feed.done_bookmark)
-            store.commit()
         return not any(p.code in ("CSV_SYNTAX", "SOURCE_FAILED") for p in feed.problems)
 
     def _store_batch(
@@ -201,21 +276,20 @@ class RosterService:
         for spec in fields_for(entity, report.version):
             if spec.refers_to is None or spec.refers_to is entity:
                 continue
-            wanted = {r.values.get(spec.attr) for r in batch if r.active}
+            attr = spec.attr
+            wanted = {r.values.get(attr) for r in batch if r.active}
             wanted.discard(None)
+            wanted.discard("")
             cached = seen.setdefault(spec.refers_to, set())
             wanted -= cached
             known = store.known(report.scope_id, spec.refers_to, wanted)  # type: ignore[arg-type]
+            missing = wanted - known
             remember(cached, known)
+            if not missing:
+                continue
             for index, record in enumerate(batch):
-                value = record.values.get(spec.attr)
-                if (
-                    record.active
-                    and value
-                    and value not in known
-                    and value not in cached
-                    and index not in orphans
-                ):
+                value = record.values.get(attr)
+                if record.active and value in missing and index not in orphans:
                     orphans.add(index)
                     report.add(
                         Problem(
@@ -230,7 +304,7 @@ class RosterService:
                         )
                     )
         counts.skipped += len(orphans)
-        good = [record for index, record in enumerate(batch) if index not in orphans]
+        good = [r for index, r in enumerate(batch) if index not in orphans] if orphans else batch
         result = store.upsert(report.scope_id, report.id, good)
         remember(seen.setdefault(entity, set()), {r.sourced_id for r in good if r.active})
         counts.created += result.created

@@ -149,3 +149,34 @@ def test_reports_keep_every_count_but_only_the_first_examples() -> None:
     assert len(report.problems) == 50
     again = ImportReport.from_dict(report.to_dict())
     assert again == report
+
+
+def test_a_read_row_and_the_same_values_from_elsewhere_fingerprint_alike() -> None:
+    """The reader computes a row's columns and fingerprint while it has the cells; a record
+    made from the same values (a REST provider's, a stored one) must give the same digest, or
+    every row would count as updated when a district switches source."""
+    header = [*ENROLLMENT_HEADER, "endDate", "metadata.period", "ext_room"]
+    read, problems = reader(header=header).read(
+        [" e1 ", "", "", "c1", "s1", "u1", "Student", "TRUE", "2026-09-01", "", "3", "B2"], 2
+    )
+    assert read is not None and [p.code for p in problems] == ["ENUM_CASE", "BOOL_CASE"]
+    assert read.values["role"] == "student" and read.values["end_date"] is None
+    elsewhere = RosterRecord(
+        Entity.ENROLLMENTS,
+        "e1",
+        True,
+        None,
+        {k: v for k, v in read.values.items() if v is not None},
+        {"ext_room": "B2", "metadata.period": "3"},
+    )
+    assert elsewhere.columns() == read.columns()
+    assert elsewhere.fingerprint() == read.fingerprint()
+    changed = RosterRecord(
+        Entity.ENROLLMENTS,
+        "e1",
+        True,
+        None,
+        read.values,
+        {"ext_room": "B3", "metadata.period": "3"},
+    )
+    assert changed.fingerprint() != read.fingerprint()

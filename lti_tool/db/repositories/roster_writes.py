@@ -6,6 +6,8 @@ lists of sourcedIds travel as one parameter."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -71,6 +73,34 @@ class RosterWrites:
         names = ", ".join(f'"{name}"' for name in columns)  # our own names, never input
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
         self.connection.exec_driver_sql(sql, self._bound(table, rows, 3, 6))
+
+    @contextmanager
+    def _new_rows(
+        self, table: Table, attrs: tuple[str, ...], stream: bool
+    ) -> Iterator[Callable[[tuple[Any, ...]], None]]:
+        """Where :meth:`upsert` puts new rows as it finds them. With ``stream`` on PostgreSQL,
+        straight into a ``COPY`` already under way, so the server stores rows while Python
+        still sorts out the rest of the batch; otherwise into a list written by :meth:`_insert`
+        when the block ends."""
+        if self._postgres and stream:
+            names = ", ".join(f'"{name}"' for name in (*_INSERT_COLUMNS, *attrs))
+            driver: Any = self.connection.connection.driver_connection
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+            ):
+                write_row = copy.write_row
+
+                def put(row: tuple[Any, ...]) -> None:
+                    extra = row[6]
+                    write_row(row if extra is None else (*row[:6], json.dumps(extra), *row[7:]))
+
+                yield put
+            return
+        rows: list[tuple[Any, ...]] = []
+        yield rows.append
+        if rows:
+            self._insert(table, attrs, rows)
 
     def _update(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """Changed rows ``(date, fingerprint, run, extra, *attrs, id)``, without per-row

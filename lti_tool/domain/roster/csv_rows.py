@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 
 from lti_tool.domain.roster.entities import (
     SUPPORTED_VERSIONS,
@@ -18,7 +19,9 @@ from lti_tool.domain.roster.entities import (
     FieldSpec,
     Kind,
     RosterRecord,
+    all_attrs,
     fields_for,
+    fingerprint_of,
 )
 from lti_tool.domain.roster.report import Problem, Severity
 
@@ -115,13 +118,22 @@ def parse_datetime(raw: str) -> datetime | None:
 
 @dataclass
 class _Plan:
-    text: list[tuple[int, str]] = field(default_factory=list)
+    """Where each stored value is among a row's cells, worked out once per file.
+
+    A row's stripped cells get one blank cell appended at index ``blank`` (the header's width):
+    a column the file does not have points there, so one ``itemgetter`` call picks every
+    stored value, in :func:`all_attrs` order, blanks as ``""``."""
+
+    attrs: tuple[str, ...]
+    pick: Callable[[list[str]], tuple[str, ...]]
     checked: list[tuple[int, FieldSpec, frozenset[str]]] = field(default_factory=list)
-    """(cell index, spec, values that are stored as they are without any check)."""
+    """(position among the picked values, spec, values stored as they are without a check)."""
+    required: list[tuple[int, str]] = field(default_factory=list)
+    """(position among the picked values, header) of the columns an active row must fill."""
     extra: list[tuple[int, str]] = field(default_factory=list)
-    sourced_id: int | None = None
-    status: int | None = None
-    modified: int | None = None
+    sourced_id: int = 0
+    status: int = 0
+    modified: int = 0
 
 
 @dataclass
@@ -242,29 +254,29 @@ class FileReader:
                 f"{self.width}: a missing or extra comma, or an unquoted comma.",
             )
         if "\ufffd" in "\x1f".join(cells):
-            bad = next(name for i, name, _ in self.columns if "\ufffd" in cells[i])
+            bad = next((name for i, name, _ in self.columns if "\ufffd" in cells[i]), None)
             return error("ENCODING", "The cell is not valid UTF-8; save the file as UTF-8.", bad)
         plan = self._plan or self._make_plan()
-        values: dict[str, str | None] = {attr: cells[i].strip() or None for i, attr in plan.text}
-        for index, spec, clean in plan.checked:
-            cell = cells[index].strip()
+        cells = list(map(str.strip, cells))
+        cells.append("")
+        texts = list(plan.pick(cells))
+        for position, spec, clean in plan.checked:
+            cell = texts[position]
             if not cell or cell in clean:
-                values[spec.attr] = cell or None
                 continue
             value, problem = self._value(spec, cell, line)
             if problem is not None:
                 problems.append(problem)
                 if problem.severity is Severity.ERROR:
                     return None, problems
-            values[spec.attr] = value
-        sourced_id = cells[plan.sourced_id].strip() if plan.sourced_id is not None else ""
-        status = cells[plan.status].strip() if plan.status is not None else ""
-        modified_raw = cells[plan.modified].strip() if plan.modified is not None else ""
+            texts[position] = value or ""
+        sourced_id = cells[plan.sourced_id]
+        status = cells[plan.status]
+        modified_raw = cells[plan.modified]
         extra: dict[str, str] = {}
         for index, name in plan.extra:
-            cell = cells[index].strip()
-            if cell:
-                extra[name] = cell
+            if cells[index]:
+                extra[name] = cells[index]
         if not sourced_id:
             return error("MISSING_VALUE", "sourcedId is empty.", "sourcedId")
         if self.mode == "bulk" and (status or modified_raw):
@@ -279,36 +291,15 @@ class FileReader:
             column = "status" if not status else "dateLastModified"
             return error("DELTA_MISSING_STATUS", f"A delta row needs {column}.", column)
         active = True
-        if status:
-            folded = status.casefold()
-            if folded == "inactive":
-                problems.append(
-                    Problem(
-                        "STATUS_INACTIVE",
-                        "Status 'inactive' (OneRoster 1.0) read as 'tobedeleted'.",
-                        WARN,
-                        self.file,
-                        line,
-                        "status",
-                    )
-                )
-                folded = "tobedeleted"
-            elif folded in ("active", "tobedeleted") and status != folded:
-                problems.append(
-                    Problem(
-                        "ENUM_CASE",
-                        f"status {status!r} read as {folded!r}.",
-                        WARN,
-                        self.file,
-                        line,
-                        "status",
-                    )
-                )
-            if folded not in ("active", "tobedeleted"):
+        if status and status != "active":
+            read_as, problem = self._status(status, line)
+            if read_as is None:
                 return error(
                     "BAD_STATUS", f"status {status!r} is not active or tobedeleted.", "status"
                 )
-            active = folded == "active"
+            if problem is not None:
+                problems.append(problem)
+            active = read_as
         modified = None
         if modified_raw:
             modified = parse_datetime(modified_raw)
@@ -320,23 +311,71 @@ class FileReader:
                     "dateLastModified",
                 )
         if active:
-            for spec in self.required:
-                if not values.get(spec.attr):
-                    return error("MISSING_VALUE", f"{spec.header} is required.", spec.header)
+            for position, header in plan.required:
+                if not texts[position]:
+                    return error("MISSING_VALUE", f"{header} is required.", header)
+        stored = tuple([text or None for text in texts])
         return RosterRecord(
-            self.entity, sourced_id, active, modified, values, extra, line
+            self.entity,
+            sourced_id,
+            active,
+            modified,
+            dict(zip(plan.attrs, stored, strict=False)),  # same length: no check per row
+            extra,
+            line,
+            stored,
+            fingerprint_of(sourced_id, active, texts, extra),
         ), problems
 
+    def _status(self, status: str, line: int) -> tuple[bool | None, Problem | None]:
+        """A status other than ``active``: whether the row is active (``None`` when the status
+        means nothing), and the warning when it was read with a fix."""
+        folded = status.casefold()
+        problem = None
+        if folded == "inactive":
+            problem = Problem(
+                "STATUS_INACTIVE",
+                "Status 'inactive' (OneRoster 1.0) read as 'tobedeleted'.",
+                WARN,
+                self.file,
+                line,
+                "status",
+            )
+            folded = "tobedeleted"
+        elif folded in ("active", "tobedeleted") and status != folded:
+            problem = Problem(
+                "ENUM_CASE",
+                f"status {status!r} read as {folded!r}.",
+                WARN,
+                self.file,
+                line,
+                "status",
+            )
+        if folded not in ("active", "tobedeleted"):
+            return None, None
+        return folded == "active", problem
+
     def _make_plan(self) -> _Plan:
-        """Which cells are plain text, which need checks, and where the fixed columns are."""
-        plan = _Plan()
+        """Which picked values need checks, and where the fixed columns are."""
+        blank = self.width
+        attrs = all_attrs(self.entity)
+        where = {spec.attr: (index, spec) for index, _, spec in self.columns if spec is not None}
+        indexes = [where[attr][0] if attr in where else blank for attr in attrs]
+        pick = itemgetter(*indexes)
+        plan = _Plan(
+            attrs,
+            pick if len(indexes) > 1 else lambda cells: (pick(cells),),
+        )
+        for position, attr in enumerate(attrs):
+            if attr in where and where[attr][1].kind is not Kind.TEXT:
+                checked = where[attr][1]
+                plan.checked.append((position, checked, _clean_values(checked)))
+        plan.required = [(attrs.index(spec.attr), spec.header) for spec in self.required]
+        plan.sourced_id = plan.status = plan.modified = blank
         for index, name, spec in self.columns:
             if spec is not None:
-                if spec.kind is Kind.TEXT:
-                    plan.text.append((index, spec.attr))
-                else:
-                    plan.checked.append((index, spec, _clean_values(spec)))
-            elif name == "sourcedId":
+                continue
+            if name == "sourcedId":
                 plan.sourced_id = index
             elif name == "status":
                 plan.status = index
