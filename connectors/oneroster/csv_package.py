@@ -11,7 +11,7 @@ import io
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -143,18 +143,25 @@ class CsvPackage:
                     del self._modes[entity]
         return self._manifest_version
 
-    def _text(self, name: str) -> io.TextIOWrapper:
+    def _text(
+        self, name: str, encoding: str = "utf-8", errors: str = "replace", *, again: bool = False
+    ) -> io.TextIOWrapper:
+        """``name`` as text; ``again`` when it is re-opened (its BOM was reported already)."""
         raw = self._open_binary(name)
         head = raw.read(3)
         if head == BOM:
-            self._problems.append(
-                Problem(
-                    "BOM", "The file starts with a byte-order mark; it was skipped.", _WARN, name
+            if not again:
+                self._problems.append(
+                    Problem(
+                        "BOM",
+                        "The file starts with a byte-order mark; it was skipped.",
+                        _WARN,
+                        name,
+                    )
                 )
-            )
             head = b""
         stream = io.BufferedReader(_Prefixed(head, raw))
-        return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+        return io.TextIOWrapper(stream, encoding=encoding, errors=errors, newline="")
 
     def estimate_rows(self) -> int:
         """Line count of the files to import (a fast byte scan), for progress bars."""
@@ -172,11 +179,24 @@ class CsvPackage:
         if mode is None:
             return None
         name = FILE_NAMES[entity]
-        text = self._text(name)
+        text = self._text(name, errors="strict")
         reader = csv.reader(text)
         problems: list[Problem] = []
+
+        def windows_1252() -> io.TextIOWrapper:
+            # Latin-1 maps every byte to one character, so each row's bytes can be recovered
+            # and decoded by :class:`_Fallback` as UTF-8 or Windows-1252.
+            return self._text(name, "latin-1", "strict", again=True)
+
+        utf8 = True
         try:
-            header = next(reader)
+            try:
+                header = next(reader)
+            except UnicodeDecodeError:
+                text.close()
+                text, utf8 = windows_1252(), False
+                reader = csv.reader(text)
+                header = next(reader)
         except (StopIteration, csv.Error):
             text.close()
             problems.append(
@@ -188,17 +208,48 @@ class CsvPackage:
                 )
             )
             return RosterFeed(entity, mode, [], iter(()), problems)
-        return RosterFeed(entity, mode, header, _rows(reader, text, name, problems), problems)
+        rows = _rows(reader, text, name, problems, windows_1252, utf8=utf8)
+        return RosterFeed(entity, mode, header, rows, problems)
 
 
 def _rows(
-    reader: Reader, text: io.TextIOWrapper, name: str, problems: list[Problem]
+    reader: Reader,
+    text: io.TextIOWrapper,
+    name: str,
+    problems: list[Problem],
+    windows_1252: Callable[[], io.TextIOWrapper],
+    *,
+    utf8: bool = True,
 ) -> Iterator[RawRow]:
+    """The file's rows. Read as UTF-8 until a byte is not UTF-8; then from the first row not yet
+    given, read again as Windows-1252 (what SIS exports from Windows often are), row by row
+    keeping UTF-8 where a row is UTF-8, and say which lines were not. ``utf8=False``: ``reader``
+    already reads Windows-1252 (the header was not UTF-8)."""
+    given = 1
     try:
-        for cells in reader:
-            if len(cells) < 2 and (not cells or not cells[0].strip()):
-                continue
-            yield RawRow(reader.line_num, cells)
+        if utf8:
+            try:
+                for cells in reader:
+                    if len(cells) < 2 and (not cells or not cells[0].strip()):
+                        continue
+                    given = reader.line_num
+                    yield RawRow(given, cells)
+                return
+            except UnicodeDecodeError:
+                text.close()
+            text = windows_1252()
+            reader = csv.reader(text)
+        fallback = _Fallback()
+        try:
+            for cells in reader:
+                if reader.line_num <= given or (
+                    len(cells) < 2 and (not cells or not cells[0].strip())
+                ):
+                    continue
+                yield RawRow(reader.line_num, fallback.cells(cells, reader.line_num))
+        finally:
+            if fallback.lines:
+                problems.append(fallback.problem(name))
     except csv.Error as error:
         problems.append(
             Problem(
@@ -210,6 +261,38 @@ def _rows(
         )
     finally:
         text.close()
+
+
+class _Fallback:
+    """Rows re-read as Windows-1252: a row whose bytes are UTF-8 after all gets its UTF-8 text
+    back (a file mixing both stays right); the others are counted for one warning."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.first = 0
+
+    def cells(self, cells: list[str], line: int) -> list[str]:
+        """``cells`` were read as Latin-1 (byte for byte): decode the row's bytes again."""
+        if all(cell.isascii() for cell in cells):
+            return cells
+        raw = [cell.encode("latin-1") for cell in cells]
+        try:
+            return [cell.decode("utf-8") for cell in raw]
+        except UnicodeDecodeError:
+            self.lines += 1
+            self.first = self.first or line
+            return [cell.decode("cp1252", errors="replace") for cell in raw]
+
+    def problem(self, name: str) -> Problem:
+        many = f"{self.lines} lines" if self.lines > 1 else "1 line"
+        return Problem(
+            "NOT_UTF8",
+            f"The file is not UTF-8 ({many}, the first at line {self.first}): those lines were "
+            "read as Windows-1252. Check accented names there, and export as UTF-8 next time.",
+            _WARN,
+            name,
+            self.first,
+        )
 
 
 class _Prefixed(io.RawIOBase):
