@@ -32,10 +32,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run only (a) id_token validation; prints, never writes",
     )
+    parser.add_argument(
+        "--only-http", action="store_true", help="run only (b), print it, write nothing"
+    )
     args = parser.parse_args(argv)
     if args.only_a:
         return _only_validation(300 if args.quick else 2000, args.strict)
     tokens, runs, seconds, rounds = (300, 300, 4.0, 1) if args.quick else (2000, 2000, 10.0, 3)
+    if args.only_http:
+        return _only_http(seconds, rounds, args.strict)
     started = time.perf_counter()
     machine = describe_machine(None, "not used by the LTI benchmarks")
     with tempfile.TemporaryDirectory(prefix="credbridge-bench-lti-") as folder:
@@ -69,6 +74,21 @@ def _only_validation(tokens: int, strict: bool) -> int:
         f"({'PASS' if checked.passed else 'MISSED'}, target {validation.TARGET:g})"
     )
     return 1 if strict and not checked.passed else 0
+
+
+def _only_http(seconds: float, rounds: int, strict: bool) -> int:
+    """(b) alone, for working on it: the same measurement, printed, never written."""
+    with tempfile.TemporaryDirectory(prefix="credbridge-bench-lti-") as folder:
+        print("(b) login + launch over HTTP ...", file=sys.stderr)
+        launched = http_launch.run(Path(folder) / "http", seconds, rounds)
+    for app in (launched.ours, launched.baseline):
+        latency = app.latency
+        print(
+            f"{app.name}: {app.per_second:.1f} launches/s, p50 {latency.median_ms:.1f} ms, "
+            f"p95 {latency.p95_ms:.1f} ms, {app.launches} launches, {app.errors} errors"
+        )
+    print(f"ratio {launched.ratio:.2f} (target >= 1.0)")
+    return 1 if strict and not launched.passed else 0
 
 
 if __name__ == "__main__":

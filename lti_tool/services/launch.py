@@ -68,9 +68,9 @@ class LaunchService:
 
         Args:
             context: The validated launch.
-            before: Runs first in the same transaction (the launch's one-time state and nonce
-                are consumed there, so a launch writes once); when it raises, nothing is
-                written.
+            before: Runs in the same transaction after the reads and before the first write
+                (the launch's one-time state and nonce are consumed there, so a launch writes
+                once); when it raises, nothing is written.
         """
         try:
             return self._sign_in(context, before)
@@ -88,22 +88,37 @@ class LaunchService:
         subject = context.subject or ""
         now = self._clock.now()
         with self._uow() as uow:
-            if before is not None:
-                before(uow)
+            # Reads first, writes last: on SQLite the first write takes the database's one
+            # write lock until the commit, and every other worker's launch waits for it (in
+            # sleeps of 1 ms and more). Reading before writing keeps the lock for the writes.
             organization = self._organization(uow, context)
             person = uow.people.find_by_identity(IdentityKind.LTI_SUBJECT, context.issuer, subject)
             created = person is None
+            email_free = (
+                created
+                and bool(context.email)
+                and uow.people.find_by_identity(IdentityKind.EMAIL, "", context.email or "") is None
+            )
+            held = (
+                set()
+                if person is None
+                else {
+                    (assignment.role, assignment.organization_id, assignment.context_id)
+                    for assignment in uow.people.roles_of(person.id)
+                }
+            )
+            overrides = [] if person is None else uow.role_overrides.of(person.id)
+            if before is not None:
+                before(uow)  # the first write: the launch's state and nonce are spent here
             if person is None:
                 person = Person(new_id(), _display_name(context), context.email, organization.id)
                 uow.people.add_person(person)
                 uow.people.add_identity(
                     ExternalIdentity(person.id, IdentityKind.LTI_SUBJECT, context.issuer, subject)
                 )
-                if context.email and not uow.people.find_by_identity(
-                    IdentityKind.EMAIL, "", context.email
-                ):
+                if email_free:
                     uow.people.add_identity(
-                        ExternalIdentity(person.id, IdentityKind.EMAIL, "", context.email)
+                        ExternalIdentity(person.id, IdentityKind.EMAIL, "", context.email or "")
                     )
                 record(
                     uow,
@@ -116,10 +131,6 @@ class LaunchService:
                     None,
                     f"first LTI launch from {context.issuer}",
                 )
-            held = {
-                (assignment.role, assignment.organization_id, assignment.context_id)
-                for assignment in uow.people.roles_of(person.id)
-            }
             launch_roles = map_roles(context.roles)
             for role in sorted(launch_roles):
                 if (role, organization.id, context.context_id) not in held:
@@ -158,7 +169,6 @@ class LaunchService:
             )
             remember_grade_link(uow, context, person.id, now)
             queue_course_sync(uow, context, launch_roles, now, self._nrps_sync_seconds)
-            overrides = uow.role_overrides.of(person.id)
             uow.commit()
         roles = effective_roles((role for role, _, _ in held), overrides)
         return SignedIn(person.id, created, roles)

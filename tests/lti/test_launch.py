@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 
 from lti_tool.bootstrap import Container
 from lti_tool.domain.lti import DeploymentStatus
@@ -205,3 +206,34 @@ def test_an_admin_override_outlives_later_launches(
     assert again.response.status_code == 403
     assert "Only instructors add content" in again.response.get_data(as_text=True)
     assert Role.ASSESSOR not in container.people.actor(person.id).roles
+
+
+def test_a_launch_reads_before_it_writes(
+    tool: FlaskToolClient, lms: FakePlatform, container: Container
+) -> None:
+    """The sign-in's first write takes SQLite's one write lock until the commit: its reads
+    (person, roles, overrides) come before it, so the other workers' launches do not wait on
+    them. A learner's launch without a credential: no grade link or course sync to check."""
+    learner = {"sub": "returning", "roles": (ROLE_LEARNER,)}
+    assert lms.launch(tool, CLIENT, **learner).response.status_code == 302
+    grant = lms.authorize(tool, CLIENT, **learner)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    def committed(_conn: object) -> None:
+        statements.append("COMMIT")
+
+    event.listen(container.engine, "before_cursor_execute", seen)
+    event.listen(container.engine, "commit", committed)
+    try:
+        assert lms.complete(tool, grant).status_code == 302
+    finally:
+        event.remove(container.engine, "before_cursor_execute", seen)
+        event.remove(container.engine, "commit", committed)
+    first_write = next(index for index, verb in enumerate(statements) if verb != "SELECT")
+    sign_in = statements[first_write : statements.index("COMMIT", first_write)]
+    assert sign_in[0] == "DELETE", statements  # the login state is the first thing written
+    assert "SELECT" not in sign_in, statements
+    assert sign_in.count("INSERT") >= 2, statements  # the used nonce and the audit entry

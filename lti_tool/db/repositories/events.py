@@ -331,7 +331,8 @@ def _event(row: OutboxEventRow) -> OutboxEvent:
 
 
 _AUDIT_INSERT = insert(cast(Table, AuditEntryRow.__table__))
-"""Core, not the ORM: a batch's entries are written, never read back in its transaction."""
+"""Core, not the ORM, built once: entries are written, never read back in their transaction
+(every LTI launch appends at least one; a batch appends many)."""
 
 
 class SqlAuditRepository:
@@ -339,18 +340,21 @@ class SqlAuditRepository:
         self._session = session
 
     def append(self, entry: AuditEntry) -> None:
-        self._session.add(
-            AuditEntryRow(
-                id=entry.id,
-                at=entry.at,
-                actor_id=entry.actor_id,
-                entity_type=entry.entity_type,
-                entity_id=entry.entity_id,
-                action=entry.action,
-                from_state=entry.from_state,
-                to_state=entry.to_state,
-                note=entry.note,
-            )
+        # A Core INSERT, at once: entries keep the order (seq) they are appended in, without
+        # the ORM's per-object flush work. Nothing refers to them, and they refer to nothing.
+        self._session.connection().execute(
+            _AUDIT_INSERT,
+            {
+                "id": entry.id,
+                "at": entry.at,
+                "actor_id": entry.actor_id,
+                "entity_type": entry.entity_type,
+                "entity_id": entry.entity_id,
+                "action": entry.action,
+                "from_state": entry.from_state,
+                "to_state": entry.to_state,
+                "note": entry.note,
+            },
         )
 
     def append_many(self, entries: Sequence[AuditEntry]) -> None:

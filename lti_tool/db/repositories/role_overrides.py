@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import RoleOverrideRow
 from lti_tool.domain.role_overrides import RoleOverride
 from lti_tool.domain.roles import Role
+
+ROLE_OVERRIDES = cast(Table, RoleOverrideRow.__table__)
+OVERRIDES_OF = (
+    select(ROLE_OVERRIDES)
+    .where(ROLE_OVERRIDES.c.person_id == bindparam("person_id"))
+    .order_by(ROLE_OVERRIDES.c.role)
+)
+"""Built once: every LTI launch reads a person's overrides (Core, as the launch's other reads
+in :mod:`lti_tool.db.repositories.people`)."""
 
 
 def _override(row: RoleOverrideRow) -> RoleOverride:
@@ -21,12 +32,14 @@ class SqlRoleOverrideRepository:
         self._session = session
 
     def of(self, person_id: str) -> list[RoleOverride]:
-        rows = self._session.scalars(
-            select(RoleOverrideRow)
-            .where(RoleOverrideRow.person_id == person_id)
-            .order_by(RoleOverrideRow.role)
-        )
-        return [_override(row) for row in rows]
+        self._session.flush()  # as the ORM's autoflush: see what this session changed
+        rows = self._session.connection().execute(OVERRIDES_OF, {"person_id": person_id})
+        return [
+            RoleOverride(
+                row.person_id, Role(row.role), row.granted, row.set_by, row.set_at, row.note
+            )
+            for row in rows
+        ]
 
     def of_people(self, person_ids: list[str]) -> list[RoleOverride]:
         if not person_ids:
