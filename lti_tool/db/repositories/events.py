@@ -342,40 +342,14 @@ class SqlAuditRepository:
     def append(self, entry: AuditEntry) -> None:
         # A Core INSERT, at once: entries keep the order (seq) they are appended in, without
         # the ORM's per-object flush work. Nothing refers to them, and they refer to nothing.
-        self._session.connection().execute(
-            _AUDIT_INSERT,
-            {
-                "id": entry.id,
-                "at": entry.at,
-                "actor_id": entry.actor_id,
-                "entity_type": entry.entity_type,
-                "entity_id": entry.entity_id,
-                "action": entry.action,
-                "from_state": entry.from_state,
-                "to_state": entry.to_state,
-                "note": entry.note,
-            },
-        )
+        self._session.connection().execute(_AUDIT_INSERT, _audit_values(entry))
 
     def append_many(self, entries: Sequence[AuditEntry]) -> None:
         """One INSERT executed for every entry (a multi-row VALUES where the driver allows)."""
         if entries:
             self._session.execute(
                 _AUDIT_INSERT,
-                [
-                    {
-                        "id": entry.id,
-                        "at": entry.at,
-                        "actor_id": entry.actor_id,
-                        "entity_type": entry.entity_type,
-                        "entity_id": entry.entity_id,
-                        "action": entry.action,
-                        "from_state": entry.from_state,
-                        "to_state": entry.to_state,
-                        "note": entry.note,
-                    }
-                    for entry in entries
-                ],
+                [_audit_values(entry) for entry in entries],
             )
 
     @staticmethod
@@ -414,3 +388,17 @@ class SqlAuditRepository:
     def count(self, filters: AuditFilter) -> int:
         query = self._filtered(select(func.count()).select_from(AuditEntryRow), filters)
         return int(self._session.scalar(query) or 0)
+
+
+def _audit_values(entry: AuditEntry) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "actor_id": entry.actor_id,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "action": entry.action,
+        "from_state": entry.from_state,
+        "to_state": entry.to_state,
+        "note": entry.note,
+    }
