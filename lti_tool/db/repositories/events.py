@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, delete, func, insert, select, update
+from sqlalchemy import Row, Select, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.db.models import AuditEntryRow, AwardRow, DecisionRow, OutboxEventRow, ReviewRow
@@ -250,20 +250,7 @@ class SqlOutboxRepository:
             .values(available_at=lease_until, attempts=_OUTBOX.c.attempts + 1, claimed_by=worker)
             .returning(*_EVENT_COLUMNS)
         )
-        events = [
-            OutboxEvent(
-                id=row.id,
-                topic=row.topic,
-                key=row.key,
-                payload=dict(row.payload),
-                created_at=row.created_at,
-                attempts=row.attempts,
-                delivered_at=row.delivered_at,
-                dead_at=row.dead_at,
-                last_error=row.last_error,
-            )
-            for row in taken
-        ]
+        events = [_event(row) for row in taken]
         return sorted(events, key=lambda event: (event.created_at, event.id))
 
     def _row(self, event_id: str) -> OutboxEventRow:
@@ -316,7 +303,8 @@ class SqlOutboxRepository:
         }
 
 
-def _event(row: OutboxEventRow) -> OutboxEvent:
+def _event(row: OutboxEventRow | Row[Any]) -> OutboxEvent:
+    """An outbox row, loaded by the ORM or returned by a Core statement (same attributes)."""
     return OutboxEvent(
         id=row.id,
         topic=row.topic,
