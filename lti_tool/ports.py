@@ -318,7 +318,10 @@ class LaunchStateRepository(Protocol):
 
 
 class LaunchStateConsumer(Protocol):
-    """What a launch needs of :class:`LaunchStateRepository`: take the login, spend the nonce."""
+    """What a login and its launch need of :class:`LaunchStateRepository`: remember the login,
+    then take it and spend the nonce."""
+
+    def add_login(self, login: PendingLogin, created_at: datetime) -> None: ...
 
     def take_login(self, state: str, now: datetime) -> PendingLogin | None: ...
     def consume_nonce(

@@ -284,8 +284,8 @@ class LtiAdapter:
         self._launch_states: LaunchStateTransactionFactory | UnitOfWorkFactory = (
             launch_states or uow_factory
         )
-        """Where :meth:`take_login_and_nonce` runs its transaction: a lean one of its own
-        when the composition root gives it, a whole unit of work otherwise."""
+        """Where logins and :meth:`take_login_and_nonce` run their transactions: lean ones
+        when the composition root gives them, a whole unit of work otherwise."""
         self._clock = clock
         self._launch_url = launch_url
         self._deployment_seen = deployment_seen
@@ -345,13 +345,16 @@ class LtiAdapter:
         )
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self._clock.now()
-        with self._uow() as uow:
-            uow.launch_states.add_login(
-                PendingLogin(state, nonce, registration.id, now + LOGIN_LIFETIME), created_at=now
-            )
-            if self._purge_due(now):
+        login = PendingLogin(state, nonce, registration.id, now + LOGIN_LIFETIME)
+        if self._purge_due(now):
+            with self._uow() as uow:
+                uow.launch_states.add_login(login, created_at=now)
                 uow.launch_states.purge_expired(now)
-            uow.commit()
+                uow.commit()
+        else:  # every other login: one INSERT in the launch state's own lean transaction
+            with self._launch_states() as transaction:
+                transaction.launch_states.add_login(login, created_at=now)
+                transaction.commit()
         query = {
             "scope": "openid",
             "response_type": "id_token",

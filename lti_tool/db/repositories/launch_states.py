@@ -23,7 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
-from lti_tool.db.repositories.lti import CONSUME_NONCE, LAUNCH_STATES, TAKE_LOGIN
+from lti_tool.db.repositories.lti import ADD_LOGIN, CONSUME_NONCE, LAUNCH_STATES, TAKE_LOGIN
 from lti_tool.db.uow import CONCURRENT_WRITE
 from lti_tool.domain.errors import ConflictError
 from lti_tool.ports import PendingLogin
@@ -72,6 +72,11 @@ class LaunchStateStatements:
         dialect = engine.dialect
         self.engine = engine
         self.take = _Prepared(TAKE_LOGIN, dialect)
+        self.add = _Prepared(
+            ADD_LOGIN,
+            dialect,
+            ("state", "nonce", "registration_id", "created_at", "expires_at"),
+        )
         self.consume = _Prepared(
             CONSUME_NONCE[dialect.name == "postgresql"],
             dialect,
@@ -126,6 +131,17 @@ class SqlLaunchStateTransaction:
             isinstance(error, self._sql.operational_error) and _is_lock_conflict(error)
         ):
             raise ConflictError(CONCURRENT_WRITE) from error
+
+    def add_login(self, login: PendingLogin, created_at: datetime) -> None:
+        add = self._sql.add
+        values = {
+            "state": login.state,
+            "nonce": login.nonce,
+            "registration_id": login.registration_id,
+            "created_at": created_at,
+            "expires_at": login.expires_at,
+        }
+        self._cursor.execute(add.sql, add.parameters(values))
 
     def take_login(self, state: str, now: datetime) -> PendingLogin | None:
         take = self._sql.take
