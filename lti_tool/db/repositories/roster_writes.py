@@ -147,14 +147,19 @@ class RosterWrites:
         dialect = self._engine.dialect
         when = table.c.date_last_modified.type.bind_processor(dialect)
         extra = table.c.extra.type.bind_processor(dialect)
+        dates: dict[Any, Any] = {}  # a file's rows mostly share a few dates: bind each once
         bound = []
         for row in rows:
             if row[when_at] is None and row[extra_at] is None:
                 bound.append(row)
                 continue
             cells = list(row)
-            if when is not None and cells[when_at] is not None:
-                cells[when_at] = when(cells[when_at])
+            date = cells[when_at]
+            if when is not None and date is not None:
+                as_text = dates.get(date)
+                if as_text is None:
+                    as_text = dates[date] = when(date)
+                cells[when_at] = as_text
             if extra is not None and cells[extra_at] is not None:
                 cells[extra_at] = extra(cells[extra_at])
             bound.append(tuple(cells))
