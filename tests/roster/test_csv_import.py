@@ -3,6 +3,7 @@ then delta, zips at the root or one folder deep, and the people behind staff use
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lti_tool.bootstrap import Container
@@ -60,7 +61,14 @@ def test_delta_after_bulk_updates_adds_and_soft_deletes(container: Container, sc
     assert stored_users["t1"]["family_name"] == "Jones-Baker"
     assert stored_users["st4"]["active"] is False
     assert stored_users["st4"]["given_name"] == "Sia"  # a soft delete keeps the data
-    assert stored(container, Entity.ENROLLMENTS, scope)["e6"]["active"] is False
+    deleted = stored(container, Entity.ENROLLMENTS, scope)["e6"]
+    assert deleted["active"] is False
+    # A soft delete records the row's date and this run, and clears the fingerprint (so the
+    # record coming back active counts as updated, not unchanged).
+    for row in (stored_users["st4"], deleted):
+        assert row["date_last_modified"] == datetime(2026, 9, 2, 10, 0, tzinfo=UTC)
+        assert row["last_seen_run"] == report.id
+        assert row["fingerprint"] == ""
     assert report.count("people").created == 1  # Diego, the new teacher
     # Untouched records of the bulk are not deactivated by a delta.
     assert stored(container, Entity.CLASSES, scope)["cl-1"]["active"] is True

@@ -13,7 +13,6 @@ from typing import Any, Self
 from sqlalchemy import (
     Engine,
     Table,
-    bindparam,
     func,
     insert,
     select,
@@ -126,7 +125,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         )
         created: list[str] = []
         updates: list[tuple[Any, ...]] = []
-        deletes: list[dict[str, Any]] = []
+        deletes: list[tuple[Any, int]] = []
         touched: list[int] = []
         unknown: list[RosterRecord] = []
         attrs = all_attrs(entity)
@@ -149,7 +148,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
                 elif row.fingerprint == fingerprint or (not record.active and not row.active):
                     touched.append(row.id)
                 elif not record.active:
-                    deletes.append({"_id": row.id, "date_last_modified": record.modified})
+                    deletes.append((record.modified, row.id))
                 else:
                     updates.append((
                         record.modified, fingerprint, run_id, record.extra or None, *columns,
@@ -161,17 +160,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         if updates:
             self._update(table, attrs, updates)
         if deletes:
-            self.connection.execute(
-                update(table)
-                .where(table.c.id == bindparam("_id"))
-                .values(
-                    active=False,
-                    fingerprint="",
-                    last_seen_run=run_id,
-                    date_last_modified=bindparam("date_last_modified"),
-                ),
-                deletes,
-            )
+            self._soft_delete(table, deletes, run_id)
         if touched:
             self._mark_seen(table, touched, run_id)
         return UpsertCounts(

@@ -14,12 +14,14 @@ from sqlalchemy import (
     ARRAY,
     BindParameter,
     Connection,
+    DateTime,
     Engine,
     Integer,
     String,
     Table,
     any_,
     bindparam,
+    text,
     update,
 )
 
@@ -145,18 +147,50 @@ class RosterWrites:
         dialect = self._engine.dialect
         when = table.c.date_last_modified.type.bind_processor(dialect)
         extra = table.c.extra.type.bind_processor(dialect)
+        dates: dict[Any, Any] = {}  # a file's rows mostly share a few dates: bind each once
         bound = []
         for row in rows:
             if row[when_at] is None and row[extra_at] is None:
                 bound.append(row)
                 continue
             cells = list(row)
-            if when is not None and cells[when_at] is not None:
-                cells[when_at] = when(cells[when_at])
+            date = cells[when_at]
+            if when is not None and date is not None:
+                as_text = dates.get(date)
+                if as_text is None:
+                    as_text = dates[date] = when(date)
+                cells[when_at] = as_text
             if extra is not None and cells[extra_at] is not None:
                 cells[extra_at] = extra(cells[extra_at])
             bound.append(tuple(cells))
         return bound
+
+    def _soft_delete(self, table: Table, rows: list[tuple[Any, int]], run_id: str) -> None:
+        """Rows a delta marks ``tobedeleted`` ``(date, id)``: inactive, fingerprint cleared, seen
+        by this run. One ``UPDATE`` joined to the two lists as arrays on PostgreSQL (one
+        statement, not one per row), one prepared ``executemany`` of tuples on SQLite."""
+        if self._postgres:
+            self.connection.execute(
+                text(
+                    f"UPDATE {table.name} AS t SET active = false, fingerprint = '', "  # noqa: S608
+                    "last_seen_run = :run, date_last_modified = d.date_last_modified "
+                    "FROM unnest(:dates, :rows) AS d(date_last_modified, id) WHERE t.id = d.id"
+                ).bindparams(bindparam("dates", type_=ARRAY(DateTime(timezone=True))), _ROW_ARRAY),
+                {"run": run_id, "dates": [r[0] for r in rows], "rows": [r[1] for r in rows]},
+            )
+            return
+        sql = (
+            f"UPDATE {table.name} SET active = 0, fingerprint = '', last_seen_run = ?, "  # noqa: S608
+            "date_last_modified = ? WHERE id = ?"
+        )
+        when = table.c.date_last_modified.type.bind_processor(self._engine.dialect)
+        self.connection.exec_driver_sql(
+            sql,
+            [
+                (run_id, None if date is None or when is None else when(date), row_id)
+                for date, row_id in rows
+            ],
+        )
 
     def _mark_seen(self, table: Table, ids: list[int], run_id: str) -> None:
         """Unchanged rows: only ``last_seen_run`` moves, for the ids as one parameter."""
