@@ -286,7 +286,7 @@ def build(
     credentials.on_revoked += [
         credit.on_revoked,
         stipends.on_revoked,
-        lambda uow, credential, _by: delivery.on_revoked(uow, credential),
+        delivery.on_revoked,
     ]
     cohorts = CohortService(uow_factory, clock)
     nrps, ags = NrpsClient(service_tokens, lti.http), AgsClient(service_tokens, lti.http, clock)

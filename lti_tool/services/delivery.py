@@ -131,13 +131,20 @@ class DeliveryService:
         for target in uow.delivery_targets.active():
             enqueue(uow, target, decided.award.id, DeliveryAction.AWARD, decided.at)
 
-    def on_revoked(self, uow: UnitOfWork, credential: IssuedCredential) -> None:
+    def on_revoked(self, uow: UnitOfWork, credential: IssuedCredential, by: str) -> None:
+        """Revocation hook: a revoke delivery for every target that received the award, its
+        audit entry naming who revoked."""
         if credential.award_id is None or credential.revoked_at is None:
             return
         for target in uow.delivery_targets.active():
             if uow.deliveries.find(target.id, credential.award_id, DeliveryAction.AWARD.value):
                 enqueue(
-                    uow, target, credential.award_id, DeliveryAction.REVOKE, credential.revoked_at
+                    uow,
+                    target,
+                    credential.award_id,
+                    DeliveryAction.REVOKE,
+                    credential.revoked_at,
+                    by,
                 )
 
     # -- the consumer ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from lti_tool.domain.delivery import (
     integer_hours,
     title_key,
 )
+from lti_tool.ports import AuditFilter
 from tests.delivery.conftest import District
 from tests.fakes.webhook_receiver import WebhookReceiver
 
@@ -229,3 +230,11 @@ def test_sif_zone_gets_the_credit_once_and_loses_it_on_revocation(district: Dist
         assert len(zone.objects["employeeCredits"]) == 1
         statuses = {d.status for d in container.delivery_admin.deliveries_for_award(None, award_id)}
         assert statuses == {DeliveryStatus.DELIVERED}
+        revoke = next(
+            d
+            for d in container.delivery_admin.deliveries_for_award(None, award_id)
+            if d.action is DeliveryAction.REVOKE
+        )
+        with container.uow_factory() as uow:
+            (created,) = uow.audit.page(AuditFilter(entity_id=revoke.id, action="create"), 10, 0)
+        assert created.actor_id == district.issuer.person_id  # who revoked queued it
