@@ -19,13 +19,11 @@ from werkzeug.http import parse_cookie
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from lti_tool.bootstrap import Container, build
-from lti_tool.demo import load_catalog_file
-from lti_tool.domain.catalog import parse_catalog
+from lti_tool.bootstrap import Container
 from lti_tool.web.app import create_app
 from tests.fakes.lms import FakePlatform
-from tests.lti.live import live_tool
-from tests.web.conftest import DEMO_CATALOG, make_settings
+from tests.lti.live import demo_tool_for, live_tool
+from tests.web.conftest import make_settings
 
 CLIENT = "canvas-client"
 DEPLOYMENT = "dep-1"
@@ -154,17 +152,9 @@ def serve_tool(
         settings = make_settings(
             database_url, instance, CREDBRIDGE_DEMO="0", CREDBRIDGE_BASE_URL=url
         )
-        container = holder["container"] = build(settings)
-        container.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
-        container.platforms.register(
-            name="Fake Canvas", issuer=lms.issuer, client_id=CLIENT,
-            auth_login_url=lms.auth_url, auth_token_url=lms.token_url,
-            key_set_url=lms.jwks_url, deployment_ids=(DEPLOYMENT,),
-        )  # fmt: skip
-        lms.register_tool(
-            CLIENT, DEPLOYMENT, f"{url}/lti/login", [f"{url}/lti/launch"],
-            f"{url}/.well-known/jwks.json",
-        )  # fmt: skip
+        container = holder["container"] = demo_tool_for(
+            lms, settings, url, CLIENT, DEPLOYMENT, "Fake Canvas"
+        )
         app = create_app(container=container)
         app.wsgi_app = holder["side"] = ToolSide(app.wsgi_app)  # type: ignore[method-assign]
         return app

@@ -16,14 +16,12 @@ from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, exp
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from lti_tool.bootstrap import Container, build
-from lti_tool.demo import load_catalog_file
-from lti_tool.domain.catalog import parse_catalog
+from lti_tool.bootstrap import Container
 from lti_tool.web.app import create_app
 from tests.browser.conftest import TIMEOUT_MS
 from tests.fakes.lms import FakePlatform
-from tests.lti.live import live_tool
-from tests.web.conftest import DEMO_CATALOG, make_settings
+from tests.lti.live import demo_tool_for, live_tool
+from tests.web.conftest import make_settings
 
 MEDIA_TYPES = {"pdf": "application/pdf", "png": "image/png", "mp4": "video/mp4"}
 CLIENT = "course-client"
@@ -71,17 +69,9 @@ def world(database_url: str, tmp_path: Path) -> Iterator[World]:
                 database_url, tmp_path / "instance", CREDBRIDGE_DEMO="0",
                 CREDBRIDGE_BASE_URL=url, CREDBRIDGE_MAX_UPLOAD_BYTES=str(4 * 1024 * 1024),
             )  # fmt: skip
-            container = holder["container"] = build(settings)
-            container.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
-            container.platforms.register(
-                name="Fake LMS", issuer=lms.issuer, client_id=CLIENT,
-                auth_login_url=lms.auth_url, auth_token_url=lms.token_url,
-                key_set_url=lms.jwks_url, deployment_ids=(DEPLOYMENT,),
-            )  # fmt: skip
-            lms.register_tool(
-                CLIENT, DEPLOYMENT, f"{url}/lti/login", [f"{url}/lti/launch"],
-                f"{url}/.well-known/jwks.json",
-            )  # fmt: skip
+            container = holder["container"] = demo_tool_for(
+                lms, settings, url, CLIENT, DEPLOYMENT, "Fake LMS"
+            )
             return create_app(container=container)
 
         with live_tool(make_app) as url:

@@ -12,6 +12,13 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import make_server
 
+from lti_tool.bootstrap import Container, build
+from lti_tool.demo import load_catalog_file
+from lti_tool.domain.catalog import parse_catalog
+from lti_tool.settings import Settings
+from tests.fakes.lms import FakePlatform
+from tests.web.conftest import DEMO_CATALOG
+
 
 class _LateApp:
     """Lets the server bind its port before the app (whose settings need the URL) exists."""
@@ -44,3 +51,22 @@ def live_tool(
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def demo_tool_for(
+    lms: FakePlatform, settings: Settings, url: str, client: str, deployment: str, name: str
+) -> Container:
+    """A tool on ``settings`` with the demo catalog, registered with ``lms`` as ``name`` and
+    ``lms`` knowing it back (login, launch and JWKS at ``url``): both sides of an install."""
+    container = build(settings)
+    container.catalog.import_document(parse_catalog(load_catalog_file(DEMO_CATALOG)))
+    container.platforms.register(
+        name=name, issuer=lms.issuer, client_id=client,
+        auth_login_url=lms.auth_url, auth_token_url=lms.token_url,
+        key_set_url=lms.jwks_url, deployment_ids=(deployment,),
+    )  # fmt: skip
+    lms.register_tool(
+        client, deployment, f"{url}/lti/login", [f"{url}/lti/launch"],
+        f"{url}/.well-known/jwks.json",
+    )  # fmt: skip
+    return container
