@@ -106,23 +106,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
                 batch[record.sourced_id] = record
         entity = records[0].entity
         lookup = self._lookup(scope_id, entity, table, list(batch))
-        stored = (
-            {
-                row.sourced_id: row
-                for row in self.connection.execute(
-                    select(
-                        table.c.id,
-                        table.c.sourced_id,
-                        table.c.fingerprint,
-                        table.c.active,
-                        table.c.last_seen_run,
-                    ).where(table.c.scope_id == scope_id, self._among(table.c.sourced_id)),
-                    {"ids": lookup},
-                ).all()  # one fetchall, not a fetch per row
-            }
-            if lookup
-            else {}
-        )
+        stored = self._stored(table, scope_id, lookup) if lookup else {}
         created: list[str] = []
         updates: list[tuple[Any, ...]] = []
         deletes: list[tuple[Any, int]] = []
@@ -131,7 +115,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         attrs = all_attrs(entity)
         with self._new_rows(table, attrs, stream=len(stored) < len(batch)) as insert:
             for sourced_id, record in batch.items():
-                row = stored.get(sourced_id)
+                row = stored.get(sourced_id)  # (id, fingerprint, active, last_seen_run)
                 columns = record.columns()
                 fingerprint = record.fingerprint(columns)
                 if row is None:
@@ -143,16 +127,16 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
                         record.extra or None, *columns,
                     ))  # fmt: skip
                     created.append(sourced_id)
-                elif row.last_seen_run == run_id:
+                elif row[3] == run_id:
                     duplicates.append(record)
-                elif row.fingerprint == fingerprint or (not record.active and not row.active):
-                    touched.append(row.id)
+                elif row[1] == fingerprint or (not record.active and not row[2]):
+                    touched.append(row[0])
                 elif not record.active:
-                    deletes.append((record.modified, row.id))
+                    deletes.append((record.modified, row[0]))
                 else:
                     updates.append((
                         record.modified, fingerprint, run_id, record.extra or None, *columns,
-                        row.id,
+                        row[0],
                     ))  # fmt: skip
         if created:
             self._inserted[scope_id].add(entity, created)

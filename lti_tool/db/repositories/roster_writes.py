@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -52,6 +54,27 @@ class RosterWrites:
     def _among(self, column: Any) -> Any:
         """``column`` is one of the ``ids`` parameter's values."""
         return column == any_(_ID_ARRAY) if self._postgres else column.in_(_IDS)
+
+    def _stored(
+        self, table: Table, scope_id: str, sourced_ids: list[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """The stored rows among ``sourced_ids``: ``sourced_id -> (id, fingerprint, active,
+        last_seen_run)``, read as plain tuples by one driver-level statement (SQLAlchemy's
+        expansion of thousands of ``IN`` values and its row objects cost a delta import more
+        than SQLite's index lookups do)."""
+        select = f"SELECT sourced_id, id, fingerprint, active, last_seen_run FROM {table.name} "  # noqa: S608
+        if self._postgres:
+            sql = select + "WHERE scope_id = %s AND sourced_id = ANY(%s)"
+            params: tuple[Any, ...] = (scope_id, sourced_ids)
+        else:
+            sql = select + f"WHERE scope_id = ? AND sourced_id IN ({_marks(len(sourced_ids))})"
+            params = (scope_id, *sourced_ids)
+        cursor = self.connection.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return {row[0]: row[1:] for row in cursor.fetchall()}
+        finally:
+            cursor.close()
 
     def _insert(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """New rows, without SQLAlchemy's per-row parameter handling: ``COPY`` on PostgreSQL
@@ -144,26 +167,37 @@ class RosterWrites:
         """SQLite: the datetime and JSON cells as SQLAlchemy would bind them (text)."""
         if self._postgres:
             return rows
-        dialect = self._engine.dialect
-        when = table.c.date_last_modified.type.bind_processor(dialect)
-        extra = table.c.extra.type.bind_processor(dialect)
-        dates: dict[Any, Any] = {}  # a file's rows mostly share a few dates: bind each once
+        when = self._date_text(table)
+        extra = table.c.extra.type.bind_processor(self._engine.dialect)
         bound = []
         for row in rows:
             if row[when_at] is None and row[extra_at] is None:
                 bound.append(row)
                 continue
             cells = list(row)
-            date = cells[when_at]
-            if when is not None and date is not None:
-                as_text = dates.get(date)
-                if as_text is None:
-                    as_text = dates[date] = when(date)
-                cells[when_at] = as_text
+            if cells[when_at] is not None:
+                cells[when_at] = when(cells[when_at])
             if extra is not None and cells[extra_at] is not None:
                 cells[extra_at] = extra(cells[extra_at])
             bound.append(tuple(cells))
         return bound
+
+    def _date_text(self, table: Table) -> Callable[[Any], Any]:
+        """SQLite: ``date_last_modified`` as the text it is stored as, worked out once per
+        distinct date (a file's rows mostly share a few): SQLAlchemy's bind processing, then
+        what :mod:`sqlite3`'s datetime adapter would make of a datetime (``isoformat(" ")``),
+        so the driver adapts nothing row by row."""
+        process = table.c.date_last_modified.type.bind_processor(self._engine.dialect)
+        texts: dict[Any, Any] = {}
+
+        def as_text(date: Any) -> Any:
+            found = texts.get(date)
+            if found is None:
+                value = process(date) if process is not None else date
+                found = texts[date] = value.isoformat(" ") if isinstance(value, datetime) else value
+            return found
+
+        return as_text
 
     def _soft_delete(self, table: Table, rows: list[tuple[Any, int]], run_id: str) -> None:
         """Rows a delta marks ``tobedeleted`` ``(date, id)``: inactive, fingerprint cleared, seen
@@ -183,13 +217,9 @@ class RosterWrites:
             f"UPDATE {table.name} SET active = 0, fingerprint = '', last_seen_run = ?, "  # noqa: S608
             "date_last_modified = ? WHERE id = ?"
         )
-        when = table.c.date_last_modified.type.bind_processor(self._engine.dialect)
+        when = self._date_text(table)
         self.connection.exec_driver_sql(
-            sql,
-            [
-                (run_id, None if date is None or when is None else when(date), row_id)
-                for date, row_id in rows
-            ],
+            sql, [(run_id, None if date is None else when(date), row_id) for date, row_id in rows]
         )
 
     def _mark_seen(self, table: Table, ids: list[int], run_id: str) -> None:
@@ -198,3 +228,9 @@ class RosterWrites:
         self.connection.execute(
             update(table).where(among).values(last_seen_run=run_id), {"rows": ids}
         )
+
+
+@lru_cache(maxsize=8)
+def _marks(count: int) -> str:
+    """``?, ?, ...``: SQLite placeholders for ``count`` values (a batch's size repeats)."""
+    return ", ".join("?" * count)
