@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from operator import itemgetter
 
 from lti_tool.domain.roster.entities import (
@@ -107,8 +108,12 @@ def parse_manifest(rows: Iterable[Sequence[str]]) -> Manifest:
     return Manifest(version, modes, tuple(problems))
 
 
+@lru_cache(maxsize=1024)
 def parse_datetime(raw: str) -> datetime | None:
-    """A OneRoster DateTime (``2026-09-01T12:00:00.000Z``); ``None`` when it is not one."""
+    """A OneRoster DateTime (``2026-09-01T12:00:00.000Z``); ``None`` when it is not one.
+
+    Cached: a file's rows mostly share a few dates (a delta's often one), and datetimes are
+    immutable."""
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:
