@@ -7,10 +7,13 @@ opens the next transaction, so an import commits batch by batch on one connectio
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
+from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import (
+    Connection,
     Engine,
     Table,
     func,
@@ -28,6 +31,7 @@ from lti_tool.db.repositories.scope import TransactionScope
 from lti_tool.domain.roster.entities import Entity, RosterRecord, all_attrs
 from lti_tool.ports import RosterUser, UpsertCounts
 
+_log = logging.getLogger(__name__)
 _USER_ATTRS = tuple(c.name for c in ROSTER_TABLES[Entity.USERS].c)[8:-2]
 _NEW_BITS = 1 << 25
 """Bits of :class:`_Inserted` (4 MiB): at a million rows inserted, about 3% of new ids are
@@ -76,10 +80,68 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         self._analyzed: set[Entity] = set()
         self._inserted: dict[str, _Inserted] = {}
         """Per district, for this ``with`` block (one import)."""
+        self._commit_pending = False
 
     def __enter__(self) -> Self:
         self._inserted = {}
+        self._open_copy, self._commit_pending = None, False
         return super().__enter__()
+
+    @property
+    def connection(self) -> Connection:
+        """The block's connection, once a ``COPY`` left open by the last batch has ended (and
+        the commit asked for meanwhile is done): every statement goes through here."""
+        if self._open_copy is not None or self._commit_pending:
+            self._settle()
+        return self._connection
+
+    @connection.setter
+    def connection(self, value: Connection) -> None:
+        self._connection = value
+
+    def commit(self) -> None:
+        """Commit; with a ``COPY`` still open, when the connection is next used (or the block
+        ends), so the server finishes storing this batch while the next one is prepared.
+        Nothing reads this batch's rows before then except through this connection, and any
+        error from ending the ``COPY`` surfaces there, before anything else is written."""
+        if self._open_copy is not None:
+            self._commit_pending = True
+            return
+        super().commit()
+
+    def _settle(self) -> None:
+        opened, self._open_copy = self._open_copy, None
+        commit, self._commit_pending = self._commit_pending, False
+        if opened is not None:
+            opened.close()  # ends the COPY: waits for the server to have stored the rows
+        if commit:
+            super().commit()
+
+    def _settle_after(self, failing: bool) -> None:
+        """At the block's end: the commit asked for is done; when the block is ending on an
+        error, a failure here is logged, not raised over that error."""
+        try:
+            self._settle()
+        except Exception:
+            if not failing:
+                raise
+            _log.exception("Ending the last roster batch's COPY failed after another error")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if self._commit_pending:
+                self._settle_after(exc_type is not None)  # asked for before anything failed
+            elif self._open_copy is not None:
+                opened, self._open_copy = self._open_copy, None
+                opened.__exit__(exc_type, exc, traceback)  # ends it, or aborts it on an error
+        finally:
+            self._open_copy, self._commit_pending = None, False
+            super().__exit__(exc_type, exc, traceback)
 
     def _lookup(self, scope_id: str, entity: Entity, table: Table, ids: list[str]) -> list[str]:
         """Which of ``ids`` may be stored: all of them, unless the table held none of the

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -50,6 +50,10 @@ class RosterWrites:
     connection: Connection
     _engine: Engine
     _postgres: bool
+    _open_copy: ExitStack | None = None
+    """A ``COPY`` of new rows whose data is all sent but not yet ended: the server stores
+    those rows while this thread goes on (the next batch's checks, or waiting for the
+    reader). Ended by the next use of the connection (:class:`SqlRosterStore`)."""
 
     def _among(self, column: Any) -> Any:
         """``column`` is one of the ``ids`` parameter's values."""
@@ -105,22 +109,27 @@ class RosterWrites:
     ) -> Iterator[Callable[[tuple[Any, ...]], None]]:
         """Where :meth:`upsert` puts new rows as it finds them. With ``stream`` on PostgreSQL,
         straight into a ``COPY`` already under way, so the server stores rows while Python
-        still sorts out the rest of the batch; otherwise into a list written by :meth:`_insert`
-        when the block ends."""
+        still sorts out the rest of the batch; the ``COPY`` is left open when the block ends
+        (see :attr:`_open_copy`). Otherwise into a list written by :meth:`_insert` when the
+        block ends."""
         if self._postgres and stream:
             names = ", ".join(f'"{name}"' for name in (*_INSERT_COLUMNS, *attrs))
             driver: Any = self.connection.connection.driver_connection
-            with (
-                driver.cursor() as cursor,
-                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-            ):
-                write_row = copy.write_row
+            opened = ExitStack()
+            cursor = opened.enter_context(driver.cursor())
+            copy = opened.enter_context(cursor.copy(f"COPY {table.name} ({names}) FROM STDIN"))
+            write_row = copy.write_row
 
-                def put(row: tuple[Any, ...]) -> None:
-                    extra = row[6]
-                    write_row(row if extra is None else (*row[:6], json.dumps(extra), *row[7:]))
+            def put(row: tuple[Any, ...]) -> None:
+                extra = row[6]
+                write_row(row if extra is None else (*row[:6], json.dumps(extra), *row[7:]))
 
+            try:
                 yield put
+            except BaseException as error:
+                opened.__exit__(type(error), error, error.__traceback__)  # aborts the COPY
+                raise
+            self._open_copy = opened
             return
         rows: list[tuple[Any, ...]] = []
         yield rows.append
