@@ -53,7 +53,13 @@ def _entity_table(entity: Entity) -> Table:
             Column("person_id", String(36), ForeignKey("people.id", ondelete="SET NULL")),
             Column("employee_id", String(64), nullable=True),
         ]
-    return Table(name, Base.metadata, *columns, UniqueConstraint("scope_id", "sourced_id"))
+    return Table(
+        name,
+        Base.metadata,
+        *columns,
+        UniqueConstraint("scope_id", "sourced_id"),
+        postgresql_with={"fillfactor": 90},  # room for a delta's updates: migration 0016
+    )
 
 
 ROSTER_TABLES: dict[Entity, Table] = {entity: _entity_table(entity) for entity in Entity}
