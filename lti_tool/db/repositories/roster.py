@@ -28,6 +28,7 @@ from lti_tool.db.models.roster import ROSTER_TABLES, roster_bookmarks
 from lti_tool.db.repositories.roster_extra import RosterQuestionsAndReports
 from lti_tool.db.repositories.roster_writes import RosterWrites
 from lti_tool.db.repositories.scope import TransactionScope
+from lti_tool.db.sqlite_checkpoints import BackgroundCheckpoints
 from lti_tool.domain.roster.entities import Entity, RosterRecord, all_attrs
 from lti_tool.ports import RosterUser, UpsertCounts
 
@@ -36,6 +37,9 @@ _USER_ATTRS = tuple(c.name for c in ROSTER_TABLES[Entity.USERS].c)[8:-2]
 _NEW_BITS = 1 << 25
 """Bits of :class:`_Inserted` (4 MiB): at a million rows inserted, about 3% of new ids are
 looked up for nothing."""
+_BULK_ROWS = 10_000
+"""Rows upserted in one block after which SQLite checkpoints move off the writer's thread:
+two batches, so a small sync or a single link never starts a thread."""
 _SALT = {entity: hash(entity.value) for entity in Entity}
 
 
@@ -81,10 +85,15 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         self._inserted: dict[str, _Inserted] = {}
         """Per district, for this ``with`` block (one import)."""
         self._commit_pending = False
+        self._upserted = 0
+        self._checkpoints: BackgroundCheckpoints | None = None
+        """SQLite, once a block has written :data:`_BULK_ROWS` rows: its checkpoints run on
+        another thread (:mod:`lti_tool.db.sqlite_checkpoints`)."""
 
     def __enter__(self) -> Self:
         self._inserted = {}
         self._open_copy, self._commit_pending = None, False
+        self._upserted, self._checkpoints = 0, None
         return super().__enter__()
 
     @property
@@ -108,6 +117,13 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
             self._commit_pending = True
             return
         super().commit()
+        if self._checkpoints is not None:
+            self._checkpoints.committed()
+        elif not self.server_side and self._upserted >= _BULK_ROWS:
+            driver = self._connection.connection.driver_connection
+            self._checkpoints = BackgroundCheckpoints(self._engine, driver)
+            self._checkpoints.start()
+            self._checkpoints.committed()
 
     def _settle(self) -> None:
         opened, self._open_copy = self._open_copy, None
@@ -141,7 +157,12 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
                 opened.__exit__(exc_type, exc, traceback)  # ends it, or aborts it on an error
         finally:
             self._open_copy, self._commit_pending = None, False
-            super().__exit__(exc_type, exc, traceback)
+            checkpoints, self._checkpoints = self._checkpoints, None
+            try:
+                if checkpoints is not None:
+                    checkpoints.stop()
+            finally:
+                super().__exit__(exc_type, exc, traceback)
 
     def _lookup(self, scope_id: str, entity: Entity, table: Table, ids: list[str]) -> list[str]:
         """Which of ``ids`` may be stored: all of them, unless the table held none of the
@@ -158,6 +179,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
     def upsert(self, scope_id: str, run_id: str, records: Sequence[RosterRecord]) -> UpsertCounts:
         if not records:
             return UpsertCounts()
+        self._upserted += len(records)
         table = ROSTER_TABLES[records[0].entity]
         batch: dict[str, RosterRecord] = {}
         duplicates: list[RosterRecord] = []
