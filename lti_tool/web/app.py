@@ -19,6 +19,7 @@ from lti_tool.web.auth import bp as auth_bp
 from lti_tool.web.auth import load_actor
 from lti_tool.web.problems import problem
 from lti_tool.web.rate_limits import RequestLimiter
+from lti_tool.web.sessions import KeptSerializerSessionInterface
 from lti_tool.web.views_admin import bp as admin_bp
 from lti_tool.web.views_admin_delivery import bp as admin_delivery_bp
 from lti_tool.web.views_admin_home import bp as admin_home_bp
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     csrf.exempt(verify_api_bp)  # no cookies, no side effects: verifying is open to any program
     filters.register(app)
     app.before_request(load_actor)
+    app.session_interface = KeptSerializerSessionInterface()
     app.after_request(_security_headers)
 
     @app.context_processor
