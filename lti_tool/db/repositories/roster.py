@@ -197,6 +197,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         touched: list[int] = []
         unknown: list[RosterRecord] = []
         attrs = all_attrs(entity)
+        date = self._dates(table)
         with self._new_rows(table, attrs, stream=len(stored) < len(batch)) as insert:
             for sourced_id, record in batch.items():
                 row = stored.get(sourced_id)  # (id, fingerprint, active, last_seen_run)
@@ -207,7 +208,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
                         unknown.append(record)
                         continue
                     insert((
-                        scope_id, sourced_id, True, record.modified, fingerprint, run_id,
+                        scope_id, sourced_id, True, date(record.modified), fingerprint, run_id,
                         record.extra or None, *columns,
                     ))  # fmt: skip
                     created.append(sourced_id)
@@ -216,10 +217,10 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
                 elif row[1] == fingerprint or (not record.active and not row[2]):
                     touched.append(row[0])
                 elif not record.active:
-                    deletes.append((record.modified, row[0]))
+                    deletes.append((date(record.modified), row[0]))
                 else:
                     updates.append((
-                        record.modified, fingerprint, run_id, record.extra or None, *columns,
+                        date(record.modified), fingerprint, run_id, record.extra or None, *columns,
                         row[0],
                     ))  # fmt: skip
         if created:

@@ -173,45 +173,43 @@ class RosterWrites:
     def _bound(
         self, table: Table, rows: list[tuple[Any, ...]], when_at: int, extra_at: int
     ) -> list[tuple[Any, ...]]:
-        """SQLite: the datetime and JSON cells as SQLAlchemy would bind them (text)."""
-        if self._postgres:
-            return rows
-        when = self._date_text(table)
+        """SQLite: the JSON cells as SQLAlchemy would bind them (text); the dates are bound by
+        :meth:`_dates` when the rows are made. ``when_at`` is the date's place (unused)."""
         extra = table.c.extra.type.bind_processor(self._engine.dialect)
-        bound = []
-        for row in rows:
-            if row[when_at] is None and row[extra_at] is None:
-                bound.append(row)
-                continue
-            cells = list(row)
-            if cells[when_at] is not None:
-                cells[when_at] = when(cells[when_at])
-            if extra is not None and cells[extra_at] is not None:
-                cells[extra_at] = extra(cells[extra_at])
-            bound.append(tuple(cells))
-        return bound
+        if self._postgres or extra is None or all(row[extra_at] is None for row in rows):
+            return rows
+        return [
+            row if row[extra_at] is None else (*row[:extra_at], extra(row[extra_at]),
+                                               *row[extra_at + 1 :])
+            for row in rows
+        ]  # fmt: skip
 
-    def _date_text(self, table: Table) -> Callable[[Any], Any]:
-        """SQLite: ``date_last_modified`` as the text it is stored as, worked out once per
-        distinct date (a file's rows mostly share a few): SQLAlchemy's bind processing, then
-        what :mod:`sqlite3`'s datetime adapter would make of a datetime (``isoformat(" ")``),
-        so the driver adapts nothing row by row."""
+    def _dates(self, table: Table) -> Callable[[Any], Any]:
+        """How ``date_last_modified`` goes into a row to write: as it is on PostgreSQL; on
+        SQLite as the text it is stored as, worked out once per distinct date (a file's rows
+        mostly share a few): SQLAlchemy's bind processing, then what :mod:`sqlite3`'s datetime
+        adapter would make of a datetime (``isoformat(" ")``), so nothing is adapted or copied
+        row by row."""
+        if self._postgres:
+            return _as_is
         process = table.c.date_last_modified.type.bind_processor(self._engine.dialect)
-        texts: dict[Any, Any] = {}
+        texts: dict[Any, Any] = {None: None}
 
         def as_text(date: Any) -> Any:
-            found = texts.get(date)
-            if found is None:
+            try:
+                return texts[date]
+            except KeyError:
                 value = process(date) if process is not None else date
                 found = texts[date] = value.isoformat(" ") if isinstance(value, datetime) else value
-            return found
+                return found
 
         return as_text
 
     def _soft_delete(self, table: Table, rows: list[tuple[Any, int]], run_id: str) -> None:
-        """Rows a delta marks ``tobedeleted`` ``(date, id)``: inactive, fingerprint cleared, seen
-        by this run. One ``UPDATE`` joined to the two lists as arrays on PostgreSQL (one
-        statement, not one per row), one prepared ``executemany`` of tuples on SQLite."""
+        """Rows a delta marks ``tobedeleted`` ``(date, id)``, dates bound by :meth:`_dates`:
+        inactive, fingerprint cleared, seen by this run. One ``UPDATE`` joined to the two lists
+        as arrays on PostgreSQL (one statement, not one per row), one prepared ``executemany``
+        of tuples on SQLite."""
         if self._postgres:
             self.connection.execute(
                 text(
@@ -226,10 +224,7 @@ class RosterWrites:
             f"UPDATE {table.name} SET active = 0, fingerprint = '', last_seen_run = ?, "  # noqa: S608
             "date_last_modified = ? WHERE id = ?"
         )
-        when = self._date_text(table)
-        self.connection.exec_driver_sql(
-            sql, [(run_id, None if date is None else when(date), row_id) for date, row_id in rows]
-        )
+        self.connection.exec_driver_sql(sql, [(run_id, date, row_id) for date, row_id in rows])
 
     def _mark_seen(self, table: Table, ids: list[int], run_id: str) -> None:
         """Unchanged rows: only ``last_seen_run`` moves, for the ids as one parameter."""
@@ -243,3 +238,7 @@ class RosterWrites:
 def _marks(count: int) -> str:
     """``?, ?, ...``: SQLite placeholders for ``count`` values (a batch's size repeats)."""
     return ", ".join("?" * count)
+
+
+def _as_is(value: Any) -> Any:
+    return value
