@@ -101,7 +101,7 @@ class RosterWrites:
         marks = ", ".join("?" for _ in columns)
         names = ", ".join(f'"{name}"' for name in columns)  # our own names, never input
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
-        self.connection.exec_driver_sql(sql, self._bound(table, rows, 3, 6))
+        self.connection.exec_driver_sql(sql, self._bound(table, rows, 6))
 
     @contextmanager
     def _new_rows(
@@ -145,7 +145,7 @@ class RosterWrites:
             return
         sets = ", ".join(f'"{name}" = ?' for name in columns)  # our own names, never input
         sql = f"UPDATE {table.name} SET active = true, {sets} WHERE id = ?"  # noqa: S608
-        self.connection.exec_driver_sql(sql, self._bound(table, rows, 0, 3))
+        self.connection.exec_driver_sql(sql, self._bound(table, rows, 3))
 
     def _update_staged(
         self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
@@ -171,10 +171,10 @@ class RosterWrites:
         self.connection.exec_driver_sql(f"DELETE FROM {stage}")  # noqa: S608
 
     def _bound(
-        self, table: Table, rows: list[tuple[Any, ...]], when_at: int, extra_at: int
+        self, table: Table, rows: list[tuple[Any, ...]], extra_at: int
     ) -> list[tuple[Any, ...]]:
-        """SQLite: the JSON cells as SQLAlchemy would bind them (text); the dates are bound by
-        :meth:`_dates` when the rows are made. ``when_at`` is the date's place (unused)."""
+        """SQLite: the JSON cells (at ``extra_at``) as SQLAlchemy would bind them (text); the
+        dates were bound by :meth:`_dates` when the rows were made."""
         extra = table.c.extra.type.bind_processor(self._engine.dialect)
         if self._postgres or extra is None or all(row[extra_at] is None for row in rows):
             return rows
