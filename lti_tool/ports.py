@@ -329,18 +329,9 @@ class LaunchStateConsumer(Protocol):
     ) -> bool: ...
 
 
-class HasLaunchStates(Protocol):
-    """A transaction that can consume launch state: a whole :class:`UnitOfWork`, or a
-    :class:`LaunchStateTransaction` that can do nothing else."""
-
-    @property
-    def launch_states(self) -> LaunchStateConsumer: ...
-
-
-class LaunchStateTransaction(HasLaunchStates, Protocol):
-    """One transaction of its own for taking a login state and spending its nonce, without a
-    whole unit of work: the launch's only write when nothing else is done with it. Leaving the
-    block without :meth:`commit` rolls back."""
+class Transactional(Protocol):
+    """One transaction per ``with`` block: :meth:`commit` commits (and goes on in a new one);
+    leaving the block rolls back whatever was not committed."""
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -349,6 +340,22 @@ class LaunchStateTransaction(HasLaunchStates, Protocol):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None: ...
+    def commit(self) -> None: ...
+
+
+class HasLaunchStates(Protocol):
+    """A transaction that can consume launch state: a whole :class:`UnitOfWork`, or a
+    :class:`LaunchStateTransaction` that can do nothing else."""
+
+    @property
+    def launch_states(self) -> LaunchStateConsumer: ...
+
+
+class LaunchStateTransaction(HasLaunchStates, Transactional, Protocol):
+    """One transaction of its own for taking a login state and spending its nonce, without a
+    whole unit of work: the launch's only write when nothing else is done with it. Leaving the
+    block without :meth:`commit` rolls back."""
+
     def commit(self) -> None:
         """Raises ConflictError when a concurrent change refuses the write."""
         ...
@@ -372,7 +379,7 @@ class RoleOverrideRepository(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(Transactional, Protocol):
     """One transaction across all repositories. Nothing is written until :meth:`commit`."""
 
     catalog: CatalogRepository
@@ -395,16 +402,6 @@ class UnitOfWork(Protocol):
     delivery_targets: DeliveryTargetRepository
     deliveries: DeliveryRepository
     lti_services: LtiServiceRepository
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed."""
-        ...
 
     def commit(self) -> None:
         """Raises ConflictError when a unique rule or a concurrent change refuses the write."""
@@ -554,7 +551,7 @@ class RosterSourceFactory(Protocol):
         ...
 
 
-class RosterStore(Protocol):
+class RosterStore(Transactional, Protocol):
     """Bulk storage of roster records, per district (``scope_id``), in one transaction per
     ``with`` block like the unit of work. Built for batches of thousands of rows."""
 
@@ -562,14 +559,6 @@ class RosterStore(Protocol):
     """The database works in another process (a server): storing one batch while the next is
     read overlaps the two. ``False`` for SQLite, whose work happens in this process."""
 
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
     def upsert(self, scope_id: str, run_id: str, records: Sequence[RosterRecord]) -> UpsertCounts:
         """Insert or update records of one entity; mark them seen by ``run_id``."""
         ...

@@ -4,29 +4,20 @@ roster store and sources themselves)."""
 from __future__ import annotations
 
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from lti_tool.domain.lti import PlatformRegistration
 from lti_tool.domain.roster.lms import LmsMember
 from lti_tool.domain.roster.schedule import SyncSchedule
-from lti_tool.ports import MatchQuestion, RosterStore, RosterUser
+from lti_tool.ports import MatchQuestion, RosterStore, RosterUser, Transactional
 
 
-class RosterSchedules(Protocol):
+class RosterSchedules(Transactional, Protocol):
     """Per-provider sync schedules, one transaction per ``with`` block.
 
     Claims are atomic: of several workers asking at once, exactly one gets a provider.
     """
 
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
     def schedules(self) -> list[SyncSchedule]:
         """Every provider's schedule, by provider name."""
         ...
