@@ -1,14 +1,14 @@
 """SQLite checkpoints off a bulk writer's path.
 
 In WAL mode the connection whose commit takes the WAL past ``wal_autocheckpoint`` pages then
-copies every page in it into the database file and fsyncs both files before its commit
-returns. For an import that is the writer stopping, batch after batch: a 5% delta of a
-million enrollments rewrites pages all over the file, and its checkpoints were a quarter of
-its time. SQLite's documentation suggests the way out used here: turn automatic checkpoints
-off on the writer's connection and run them from another thread on a connection of its
-own. A ``PASSIVE`` checkpoint takes no lock a writer needs, and :mod:`sqlite3` lets go of
-the GIL while SQLite works, so the copying and fsyncs run on another core while the writer
-reads the next batch.
+copies every page in it into the database file and fsyncs both files before its commit returns.
+For an import that is the writer stopping, batch after batch: a 5% delta of a million
+enrollments rewrites pages all over the file, and its checkpoints were about a quarter of its
+time (timed by hand with checkpoints off; ``bench/roster.py`` shows the whole delta). SQLite's
+documentation suggests the way out used here: turn automatic checkpoints off on the writer's
+connection and run them from another thread on a connection of its own. A ``PASSIVE`` checkpoint
+takes no lock a writer needs, and :mod:`sqlite3` lets go of the GIL while SQLite works, so the
+copying and fsyncs run on another core while the writer reads the next batch.
 """
 
 from __future__ import annotations

@@ -86,8 +86,9 @@ class LaunchService:
 
     def _organization_id(self, uow: UnitOfWork, context: LaunchContext) -> str:
         """The registration's LTI organisation, read once per process: organisations are never
-        deleted and keep their id, so a returning launch skips a read (about 4% of a launch's
-        time). One this launch makes is not remembered: its transaction may yet roll back."""
+        deleted and keep their id, so a returning launch skips a read (about 0.1 ms of a
+        2.5 ms login + launch, timed by hand through Flask's test client). One this launch
+        makes is not remembered: its transaction may yet roll back."""
         known = self._organization_ids.get(context.registration_id)
         if known is not None:
             return known

@@ -63,11 +63,11 @@ def _long_lived_frozen() -> Iterator[None]:
     ``gc.freeze`` and ``gc.unfreeze`` only move the objects between generations; nothing is
     kept alive longer than it would be (a cycle among them waits until the import ends).
 
-    Full collections are also made ten times rarer meanwhile: with the old objects frozen,
-    CPython's rule that a full collection waits until a quarter as many objects as survived
-    the last one are new always holds, so one ran every ten young collections (44 at full
-    size, ~23 ms each with the GIL held, stalling the writer thread's round trips). Cycles
-    among young objects are still found by the young collections."""
+    Full collections are also made ten times rarer meanwhile: with the old objects frozen, CPython's
+    rule that a full collection waits until a quarter as many objects as survived the last one
+    are new always holds, so one ran every ten young collections (44 at full size, ~23 ms each
+    with the GIL held, counted by hand with ``gc.callbacks``; stalling the writer thread's round
+    trips). Cycles among young objects are still found by the young collections."""
     thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(thresholds[0], thresholds[1], thresholds[2] * 10)

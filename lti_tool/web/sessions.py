@@ -4,7 +4,8 @@ Flask's :class:`~flask.sessions.SecureCookieSessionInterface` builds a new
 ``URLSafeTimedSerializer`` every time it opens or saves a session: on every request, and
 again on every response that sets the cookie. The keys it is built from change only when the
 app's ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` do, so it is kept per set of keys here
-(about a twentieth of an LTI launch's time went into rebuilding it). The cookie is the same.
+(about 0.04 ms of a 2.4 ms login + launch, timed by hand through Flask's test client, not in
+``bench/``). The cookie is the same.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A delta import rewrites a few rows on most pages of a district's tables. With fu
 (PostgreSQL's default, and what COPY leaves) every such update writes the new row version
 to another page and adds an entry to every index; with room left on the page the update is
 HOT (heap-only: same page, no index entries), because no indexed column changes. A 5% delta
-of a million enrollments took 1.8 s before and 1.2 s after (BENCHMARKS.md). The price is a
-tenth more pages for the same rows. Only pages written from now on are affected; SQLite has
+of a million enrollments took 1.5 s before and 1.1-1.2 s after (``bench/roster.py``,
+BENCHMARKS.md). The price is a tenth more pages for the same rows. Only pages written from now on are affected; SQLite has
 no such setting.
 
 Revision ID: 0016
