@@ -165,7 +165,9 @@ class CreditService:
             raise ValidationError("Say why the award is re-evaluated (kept in the audit trail).")
         with self._uow() as uow:
             award = uow.awards.get(award_id)
-            issued = uow.credentials.for_award(award_id)
+            # Locked: a revocation committing meanwhile would otherwise see the old lines and
+            # miss the new ones this writes, and the revoked credit would count again.
+            issued = uow.credentials.for_award(award_id, for_update=True)
             if issued is not None and issued.revoked:
                 raise ConflictError(
                     "The award's credential is revoked, so its credit is revoked too and is not "

@@ -8,6 +8,7 @@ exported or paid goes on HR's review list. Everything goes through the real serv
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal as D
 
 import pytest
@@ -221,3 +222,35 @@ def test_an_award_without_credit_or_stipend_revokes_cleanly(credit_world: Credit
     revoke(world, award_id)
     assert world.container.credit.history(world.admin, award_id) == []
     assert audit(world, "credit", award_id) == []
+
+
+def test_a_revocation_waits_for_a_reevaluation_under_way(
+    credit_world: CreditWorld, database_url: str
+) -> None:
+    """A re-evaluation locks the award's credential while it rewrites the lines, so a revocation
+    at the same moment runs after it and revokes the new lines (without the lock, on PostgreSQL,
+    the revocation saw only the old lines and the new ones counted again)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: the two cannot interleave")
+    world = credit_world
+    c = world.container
+    set_up(world)
+    award_id = award(world, HINGE)
+    credential = c.credentials.issue_for_award(award_id).credential
+    revoked = threading.Event()
+
+    def revoke_now() -> None:
+        c.credentials.revoke(world.issuer, credential.id, WHY)
+        revoked.set()
+
+    with c.uow_factory() as uow:  # what reevaluate does first: the locked read
+        assert uow.credentials.for_award(award_id, for_update=True) is not None
+        other = threading.Thread(target=revoke_now)
+        other.start()
+        assert not revoked.wait(0.5)  # the revocation waits for the lock
+        uow.commit()
+    other.join(10)
+    assert revoked.is_set()
+    with pytest.raises(ConflictError):
+        c.credit.reevaluate(world.admin, award_id, "new rules")
+    assert all(line.revoked for line in c.credit.history(world.admin, award_id))

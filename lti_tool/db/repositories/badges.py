@@ -185,12 +185,17 @@ class SqlIssuedCredentialRepository:
             raise NotFoundError("No credential with that id was issued here.")
         return _credential(row)
 
-    def _one(self, condition: ColumnElement[bool]) -> IssuedCredential | None:
-        row = self._session.scalars(select(IssuedCredentialRow).where(condition)).first()
+    def _one(
+        self, condition: ColumnElement[bool], *, for_update: bool = False
+    ) -> IssuedCredential | None:
+        query = select(IssuedCredentialRow).where(condition)
+        if for_update:
+            query = query.with_for_update()
+        row = self._session.scalars(query).first()
         return _credential(row) if row else None
 
-    def for_award(self, award_id: str) -> IssuedCredential | None:
-        return self._one(IssuedCredentialRow.award_id == award_id)
+    def for_award(self, award_id: str, *, for_update: bool = False) -> IssuedCredential | None:
+        return self._one(IssuedCredentialRow.award_id == award_id, for_update=for_update)
 
     def for_stack_award(self, stack_award_id: str) -> IssuedCredential | None:
         return self._one(IssuedCredentialRow.stack_award_id == stack_award_id)
