@@ -217,7 +217,10 @@ class OutboxWorker:
             return self._settle(settled, write)
         except Exception as error:  # the record could not be written: nothing was kept
             log.error("outbox batch of %s could not be recorded", len(events), exc_info=error)
-            return self._settle([(event, error) for event in events])
+            # Retriable whatever it was (a refused write is no verdict on the events; the
+            # retry policy still dead-letters a batch that keeps failing).
+            failed = RuntimeError(f"the batch's record could not be written: {error}")
+            return self._settle([(event, failed) for event in events])
 
     def _settle(
         self,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from lti_tool.domain.errors import DeliveryRefused, RetryLater
+from lti_tool.domain.errors import DeliveryRefused, NotFoundError, RetryLater
 from lti_tool.domain.model import AuditEntry, OutboxEvent, new_id
 from lti_tool.ports import AuditFilter, UnitOfWork
 from lti_tool.services.outbox import (
@@ -115,8 +115,8 @@ def test_a_batch_result_is_written_with_the_rows_settlement_or_not_at_all(
                     for event in events
                 ]
             )
-            if fail["now"]:
-                raise RuntimeError("the record could not be written")
+            if fail["now"]:  # one of our own refusals: still no verdict on the events
+                raise NotFoundError("the record could not be written")
 
         return BatchResult({event.id: None for event in events}, write)
 
