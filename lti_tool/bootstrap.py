@@ -282,7 +282,7 @@ def build(
     delivery = DeliveryService(uow_factory, clock, pdms, box, sources, links, retry.max_attempts)
     decisions.on_decided.append(delivery.on_decided)
     # A revocation takes back the award's credit and stipend and tells every target, all in its
-    # own transaction (delivery needs no actor: its outbox rows name none).
+    # own transaction; each hook is given who revoked, for its audit entries.
     credentials.on_revoked += [
         credit.on_revoked,
         stipends.on_revoked,

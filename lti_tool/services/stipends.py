@@ -196,14 +196,13 @@ class StipendService:
         by = admin_id(actor)
         if not note.strip():
             raise ValidationError("Say what was done (clawed back, waived, ...): it is kept.")
+        now = self._clock.now()
         with self._uow() as uow:
             review = uow.stipends.review(review_id)
-            resolved = replace(
-                review, resolved_at=self._clock.now(), resolved_by=by, resolution=note.strip()
-            )
+            resolved = replace(review, resolved_at=now, resolved_by=by, resolution=note.strip())
             uow.stipends.resolve_review(resolved)
             record(
-                uow, self._clock.now(), by, "stipend", review.stipend_id, "review_resolved",
+                uow, now, by, "stipend", review.stipend_id, "review_resolved",
                 review.reason.value, "resolved", note.strip(),
             )  # fmt: skip
             uow.commit()
