@@ -78,9 +78,8 @@ class CreditLineSource(Protocol):
     """Credit lines of an award (the credit rules' ``CreditService.lines_for_award``)."""
 
     def lines_for_award(self, award_id: str) -> list[CreditLine]: ...
-    def lines_for_awards(self, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]: ...
     def lines_in(self, uow: UnitOfWork, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]:
-        """:meth:`lines_for_awards` inside the caller's transaction (the worker's batch read)."""
+        """Each award's current lines, inside the caller's transaction (the worker's batch)."""
         ...
 
 
@@ -88,9 +87,8 @@ class StipendSource(Protocol):
     """The stipend amount an award carries, when there is one (SIF sends it)."""
 
     def amount_for_award(self, award_id: str) -> Decimal | None: ...
-    def amounts_for_awards(self, award_ids: Sequence[str]) -> dict[str, Decimal | None]: ...
     def amounts_in(self, uow: UnitOfWork, award_ids: Sequence[str]) -> dict[str, Decimal | None]:
-        """:meth:`amounts_for_awards` inside the caller's transaction."""
+        """:meth:`amount_for_award` of each award, inside the caller's transaction."""
         ...
 
 
@@ -164,10 +162,6 @@ class DeliveryRepository(Protocol):
     def status_counts(self, target_id: str) -> dict[str, int]: ...
     def awards_without(self, target_id: str, limit: int) -> list[str]:
         """Award ids (oldest first) that have no award delivery to the target yet."""
-        ...
-
-    def credential_id(self, award_id: str) -> str | None:
-        """The id of the award's issued Open Badge, if it is issued yet."""
         ...
 
     def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:

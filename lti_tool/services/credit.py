@@ -85,14 +85,9 @@ class CreditService:
         with self._uow() as uow:
             return [stored.line for stored in uow.credit.lines_for_award(award_id)]
 
-    def lines_for_awards(self, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]:
-        """Each award's current lines in one read (the delivery worker's batch)."""
-        with self._uow() as uow:
-            return self.lines_in(uow, award_ids)
-
     def lines_in(self, uow: UnitOfWork, award_ids: Sequence[str]) -> dict[str, list[CreditLine]]:
-        """:meth:`lines_for_awards` inside ``uow``: the delivery worker reads them with the rest
-        of its batch, in one transaction."""
+        """Each award's current lines, inside ``uow``: the delivery worker reads them with the
+        rest of its batch, in one transaction and one query."""
         found = uow.credit.lines_for_awards(list(award_ids))
         return {award_id: [stored.line for stored in lines] for award_id, lines in found.items()}
 

@@ -249,20 +249,18 @@ class StipendService:
             return None
         return found[0].amount
 
-    def amounts_for_awards(self, award_ids: Sequence[str]) -> dict[str, Decimal | None]:
-        """:meth:`amount_for_award` of each award, in one transaction (a delivery batch)."""
-        with self._uow() as uow:
-            return self.amounts_in(uow, award_ids)
-
     def amounts_in(self, uow: UnitOfWork, award_ids: Sequence[str]) -> dict[str, Decimal | None]:
-        """:meth:`amounts_for_awards` inside ``uow``, in two queries whatever the batch size."""
+        """:meth:`amount_for_award` of each award, inside ``uow`` (a delivery batch's read), in
+        two queries whatever the batch size."""
         found = uow.stipends.for_awards(list(award_ids))
         states = uow.stipends.latest_states([stipend.id for stipend in found.values()])
         amounts: dict[str, Decimal | None] = {}
         for award_id in award_ids:
             stipend = found.get(award_id)
-            rejected = stipend is None or states.get(stipend.id) is StipendState.REJECTED
-            amounts[award_id] = None if rejected or stipend is None else stipend.amount
+            if stipend is None or states.get(stipend.id) is StipendState.REJECTED:
+                amounts[award_id] = None
+            else:
+                amounts[award_id] = stipend.amount
         return amounts
 
     def entries(self, actor: Actor, stipend_id: str) -> list[StipendEntry]:

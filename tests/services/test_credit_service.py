@@ -44,7 +44,8 @@ def test_a_delivery_batch_reads_each_awards_current_lines(credit_world: CreditWo
     world = credit_world
     configure(world, "TX")
     first, second = award(world, WITH_CREDIT), award(world, WITHOUT_CREDIT)
-    found = world.container.credit.lines_for_awards([first, second, "no-such-award"])
+    with world.container.uow_factory() as uow:
+        found = world.container.credit.lines_in(uow, [first, second, "no-such-award"])
     assert found == {
         first: world.container.credit.lines_for_award(first),
         second: world.container.credit.lines_for_award(second),

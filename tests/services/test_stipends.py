@@ -283,6 +283,7 @@ def test_a_delivery_batch_reads_the_same_amounts_as_one_award_at_a_time(
     assert stipend is not None
     world.container.stipends.reject(world.admin, stipend[0].id, "Not eligible this year.")
     awards = [kept, rejected, "no-such-award"]
-    amounts = world.container.stipends.amounts_for_awards(awards)
+    with world.container.uow_factory() as uow:
+        amounts = world.container.stipends.amounts_in(uow, awards)
     assert amounts == {kept: D("120.00"), rejected: None, "no-such-award": None}
     assert amounts == {a: world.container.stipends.amount_for_award(a) for a in awards}

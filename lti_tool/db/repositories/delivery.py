@@ -255,11 +255,6 @@ class SqlDeliveryRepository:
         )
         return list(self._session.scalars(query))
 
-    def credential_id(self, award_id: str) -> str | None:
-        return self._session.scalar(
-            select(IssuedCredentialRow.id).where(IssuedCredentialRow.award_id == award_id)
-        )
-
     def holders(self, award_ids: Sequence[str]) -> dict[str, AwardHolder]:
         if not award_ids:
             return {}
