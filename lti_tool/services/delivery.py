@@ -174,12 +174,7 @@ class DeliveryService:
             found = uow.deliveries.get_many([str(e.payload["delivery_id"]) for e in events])
             award_ids = [delivery.award_id for delivery in found.values()]
             holders = uow.deliveries.holders(award_ids)  # with their badge ids, one query
-            issued = {
-                award_id: holder.credential_id
-                for award_id, holder in holders.items()
-                if holder.credential_id is not None
-            }
-            reads = BatchReads({}, issued, holders)
+            reads = BatchReads({}, holders)
             for event in events:
                 delivery_id = str(event.payload["delivery_id"])
                 if delivery_id in seen:
@@ -226,13 +221,13 @@ class DeliveryService:
             first = uow.deliveries.find(target.id, delivery.award_id, "award")
             if first is None or not first.status.settled:
                 raise RetryLater("The award's own delivery has not arrived yet.")
+        holder = reads.holders.get(delivery.award_id)
         try:
-            holder = reads.holders.get(delivery.award_id)
             item = build_item(uow, self._sources, delivery, target, "", holder)
         except DomainError as error:
             attempts.append(self._failure(delivery, target, event.attempts, error, False))
             raise
-        return Job(event, delivery, target, item, reads.issued.get(delivery.award_id))
+        return Job(event, delivery, target, item, holder.credential_id if holder else None)
 
     def _with_credit(
         self,

@@ -32,8 +32,8 @@ class BatchReads:
     """What the batch's read transaction fetched once for every delivery in it."""
 
     targets: dict[str, DeliveryTarget]
-    issued: dict[str, str]
     holders: dict[str, AwardHolder]
+    """Each award's educator, ids and badge id (``credential_id``, once issued)."""
 
 
 @dataclass(frozen=True)
