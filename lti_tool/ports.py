@@ -302,8 +302,9 @@ class PendingLogin:
     expires_at: datetime
 
 
-class LaunchStateRepository(Protocol):
-    """One-time OIDC state and consumed nonces, shared by every web worker."""
+class LaunchStateConsumer(Protocol):
+    """What a login and its launch need of the launch state: remember the login, then take it
+    and spend the nonce (a unit of work's repository, or a lean transaction of its own)."""
 
     def add_login(self, login: PendingLogin, created_at: datetime) -> None: ...
     def take_login(self, state: str, now: datetime) -> PendingLogin | None:
@@ -314,19 +315,11 @@ class LaunchStateRepository(Protocol):
         """Record a nonce as used; ``False`` when it was used before (a replay)."""
         ...
 
+
+class LaunchStateRepository(LaunchStateConsumer, Protocol):
+    """One-time OIDC state and consumed nonces, shared by every web worker."""
+
     def purge_expired(self, now: datetime) -> int: ...
-
-
-class LaunchStateConsumer(Protocol):
-    """What a login and its launch need of :class:`LaunchStateRepository`: remember the login,
-    then take it and spend the nonce."""
-
-    def add_login(self, login: PendingLogin, created_at: datetime) -> None: ...
-
-    def take_login(self, state: str, now: datetime) -> PendingLogin | None: ...
-    def consume_nonce(
-        self, issuer: str, nonce: str, now: datetime, expires_at: datetime
-    ) -> bool: ...
 
 
 class Transactional(Protocol):

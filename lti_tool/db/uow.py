@@ -63,9 +63,10 @@ CONCURRENT_WRITE = (
 )
 
 
-def _is_lock_conflict(error: OperationalError) -> bool:
-    """SQLite's busy/snapshot errors and PostgreSQL's deadlock or serialization failures."""
-    text = str(error.orig).lower()
+def is_lock_conflict(error: BaseException) -> bool:
+    """SQLite's busy/snapshot errors and PostgreSQL's deadlock or serialization failures (a
+    driver's error, or SQLAlchemy's wrapping of one)."""
+    text = str(getattr(error, "orig", None) or error).lower()
     return any(word in text for word in ("locked", "deadlock", "could not serialize", "busy"))
 
 
@@ -129,7 +130,7 @@ class SqlUnitOfWork:
     ) -> None:
         self.session.close()  # rolls back whatever was not committed
         if isinstance(exc, IntegrityError) or (
-            isinstance(exc, OperationalError) and _is_lock_conflict(exc)
+            isinstance(exc, OperationalError) and is_lock_conflict(exc)
         ):
             raise ConflictError(CONCURRENT_WRITE) from exc
 
@@ -141,7 +142,7 @@ class SqlUnitOfWork:
             raise ConflictError(CONCURRENT_WRITE) from error
         except OperationalError as error:
             self.session.rollback()
-            if _is_lock_conflict(error):
+            if is_lock_conflict(error):
                 raise ConflictError(CONCURRENT_WRITE) from error
             raise
 

@@ -346,15 +346,13 @@ class LtiAdapter:
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self._clock.now()
         login = PendingLogin(state, nonce, registration.id, now + LOGIN_LIFETIME)
+        with self._launch_states() as transaction:  # one INSERT, in a lean transaction
+            transaction.launch_states.add_login(login, created_at=now)
+            transaction.commit()
         if self._purge_due(now):
             with self._uow() as uow:
-                uow.launch_states.add_login(login, created_at=now)
                 uow.launch_states.purge_expired(now)
                 uow.commit()
-        else:  # every other login: one INSERT in the launch state's own lean transaction
-            with self._launch_states() as transaction:
-                transaction.launch_states.add_login(login, created_at=now)
-                transaction.commit()
         query = {
             "scope": "openid",
             "response_type": "id_token",
@@ -376,11 +374,11 @@ class LtiAdapter:
             origin(registration.auth_login_url),
         )
 
-    def platform_origin(self, id_token: str) -> str | None:
+    def platform_origin(self, token: str) -> str | None:
         """The origin of the OIDC authorization endpoint of the platform an id_token names
         (unverified: only to address LTI Platform Storage messages), or None if unknown."""
         try:
-            body = jwt.decode(id_token, options={"verify_signature": False})
+            body = id_token.parse(token).claims
         except jwt.PyJWTError:
             return None
         try:

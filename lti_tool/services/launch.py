@@ -106,6 +106,9 @@ class LaunchService:
             # Reads first, writes last: on SQLite the first write takes the database's one
             # write lock until the commit, and every other worker's launch waits for it (in
             # sleeps of 1 ms and more). Reading before writing keeps the lock for the writes.
+            # (Left after the first write: the registration read when the product family
+            # changed, and the grade-link and course-sync checks, which read only for launches
+            # with an AGS claim and a linked credential or stack, or an instructor's with NRPS.)
             organization_id = self._organization_id(uow, context)
             person = uow.people.find_by_identity(IdentityKind.LTI_SUBJECT, context.issuer, subject)
             created = person is None

@@ -24,7 +24,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from lti_tool.db.repositories.lti import ADD_LOGIN, CONSUME_NONCE, LAUNCH_STATES, TAKE_LOGIN
-from lti_tool.db.uow import CONCURRENT_WRITE
+from lti_tool.db.uow import CONCURRENT_WRITE, is_lock_conflict
 from lti_tool.domain.errors import ConflictError
 from lti_tool.ports import PendingLogin
 
@@ -88,11 +88,6 @@ class LaunchStateStatements:
         self.operational_error: type[Exception] = dbapi.OperationalError
 
 
-def _is_lock_conflict(error: Exception) -> bool:
-    text = str(error).lower()
-    return any(word in text for word in ("locked", "deadlock", "could not serialize", "busy"))
-
-
 class SqlLaunchStateTransaction:
     """``with transaction: transaction.launch_states.take_login(...); ...; commit()``: one
     pooled connection, one transaction; leaving without commit rolls back (the pool does, on
@@ -128,7 +123,7 @@ class SqlLaunchStateTransaction:
 
     def _raise_conflict(self, error: BaseException | None) -> None:
         if isinstance(error, self._sql.integrity_error) or (
-            isinstance(error, self._sql.operational_error) and _is_lock_conflict(error)
+            isinstance(error, self._sql.operational_error) and is_lock_conflict(error)
         ):
             raise ConflictError(CONCURRENT_WRITE) from error
 
