@@ -45,8 +45,11 @@ class KeySetCache:
             ) from error
         if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
             raise LaunchRefusedError("The platform's key set is not a JWKS (no 'keys' list).")
+        kids = {str(entry.get("kid")) for entry in key_set["keys"] if isinstance(entry, dict)}
         with self._lock:
             self._sets[registration.id] = key_set
+            for slot in [s for s in self._loaded if s[0] == registration.id and s[1] not in kids]:
+                del self._loaded[slot]  # rotated out: a platform rotating hourly adds up
         return key_set
 
     def key_for(self, registration: PlatformRegistration, kid: str) -> jwt.PyJWK:

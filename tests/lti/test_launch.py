@@ -85,15 +85,18 @@ def test_a_replayed_id_token_is_refused(tool: FlaskToolClient, lms: FakePlatform
 
 
 def test_platform_key_rotation_refetches_the_key_set_once(
-    tool: FlaskToolClient, lms: FakePlatform
+    tool: FlaskToolClient, lms: FakePlatform, container: Container
 ) -> None:
     assert lms.launch(tool, CLIENT).response.status_code == 302
     hits = lms.jwks_hits
+    old_kid = lms.keys[0].kid
     assert lms.launch(tool, CLIENT).response.status_code == 302
     assert lms.jwks_hits == hits  # cached
-    lms.rotate_key(drop_old=True)
+    new_kid = lms.rotate_key(drop_old=True)
     assert lms.launch(tool, CLIENT).response.status_code == 302
     assert lms.jwks_hits == hits + 1  # one refetch for the unknown kid
+    held = {kid for _, kid in container.lti.keys._loaded}
+    assert new_kid in held and old_kid not in held  # the rotated-out key is not kept
     wrong = lms.launch(tool, CLIENT, header_overrides={"kid": "nobody"})
     again = lms.launch(tool, CLIENT, header_overrides={"kid": "nobody-either"})
     assert wrong.response.status_code == again.response.status_code == 400
