@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 
+from lti_tool.domain.lti_services import linked
 from lti_tool.domain.roles import Role
 from lti_tool.lti.deep_linking import DeepLinkRequest
 from lti_tool.lti.launch import LtiAdapter
@@ -191,10 +192,10 @@ def _finish(params: dict[str, str]) -> Any:
         except ValueError as error:
             return _refused(LaunchRefusedError(str(error)))
         return redirect(url_for("deep_link.choose"))
-    credential = context.custom.get("credential")
-    if credential:
-        return redirect(url_for("teacher.credential", slug=credential))
-    stack = context.custom.get("stack")
-    if stack:  # a whole stack's link: its section of the catalog
-        return redirect(url_for("teacher.catalog", _anchor=f"stack-{stack}"))
-    return redirect(url_for("teacher.home"))
+    target = linked(context.custom)
+    if target is None:
+        return redirect(url_for("teacher.home"))
+    kind, slug = target
+    if kind == "credential":
+        return redirect(url_for("teacher.credential", slug=slug))
+    return redirect(url_for("teacher.catalog", _anchor=f"stack-{slug}"))  # the stack's section
