@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import requests
 
 from lti_tool.domain.lti import PlatformRegistration
+from lti_tool.domain.lti_services import CREDENTIAL_TAG, ScoreOutcome
 from lti_tool.lti.service_tokens import (
     RetriableServiceError,
     ServiceError,
@@ -43,11 +44,10 @@ SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
-DEFAULT_TAG = "credbridge-credential"
+DEFAULT_TAG = CREDENTIAL_TAG
 DEFAULT_PAGE_CAP = 50
 MAX_BODY_IN_ERROR = 200
 
-Outcome = Literal["awarded", "pending", "in_progress"]
 ScoreStatus = Literal["posted", "not_a_student"]
 
 
@@ -213,7 +213,7 @@ class AgsClient:
         line_item_id: str,
         *,
         user_id: str,
-        outcome: Outcome,
+        outcome: ScoreOutcome,
         badge_url: str | None = None,
         comment: str | None = None,
         new_submission: bool = True,
@@ -234,10 +234,8 @@ class AgsClient:
             RetriableServiceError: the platform was unreachable, overloaded or failing.
             ServiceError: any other refusal; retrying will not help.
         """
-        if outcome not in ("awarded", "pending", "in_progress"):
-            raise ValueError(
-                f"outcome must be 'awarded', 'pending' or 'in_progress', got {outcome!r}"
-            )
+        if outcome not in get_args(ScoreOutcome):
+            raise ValueError(f"outcome must be one of {get_args(ScoreOutcome)}, got {outcome!r}")
         behaviour = behaviour_for(registration.product_family)
         body: dict[str, Any] = {"userId": user_id}
         if outcome == "awarded":

@@ -29,7 +29,7 @@ delivery after a crash does no damage.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast, get_args
 
 from lti_tool.domain.badges import CredentialKind, IssuedCredential
 from lti_tool.domain.errors import DeliveryRefused, RetryLater
@@ -52,11 +52,6 @@ AFTER_THE_AWARD = timedelta(milliseconds=1)
 OUTCOMES: dict[str, ScoreOutcome] = {
     DecisionOutcome.AWARD: "awarded",
     DecisionOutcome.RETURN: "pending",
-}
-SCORE_OUTCOMES: dict[str, ScoreOutcome] = {
-    "awarded": "awarded",
-    "pending": "pending",
-    "in_progress": "in_progress",
 }
 
 
@@ -125,7 +120,8 @@ class GradePassbackService:
             DeliveryRefused: the platform refused for good, or the link cannot take scores.
         """
         payload = event.payload
-        outcome = SCORE_OUTCOMES.get(str(payload["outcome"]), "pending")
+        asked = str(payload["outcome"])
+        outcome = cast(ScoreOutcome, asked if asked in get_args(ScoreOutcome) else "pending")
         progress: tuple[int, int] | None = None
         with self._uow() as uow:
             link = uow.lti_services.grade_link(str(payload["grade_link_id"]))
