@@ -1,7 +1,9 @@
 """A OneRoster CSV package on disk, zipped or not, read as a stream (never loaded whole).
 
 Accepts a zip with the files at its root or one folder deep, a zip holding one zip, or a folder
-(files at its root or in one sub-folder). The text is UTF-8 with or without a byte-order mark.
+(files at its root or in one sub-folder). The text is UTF-8 with or without a byte-order mark;
+a file that is not (an export made on Windows) is read as Windows-1252 from its first bad row,
+row by row keeping the rows that are UTF-8, with one located ``NOT_UTF8`` warning.
 """
 
 from __future__ import annotations
@@ -281,7 +283,7 @@ class _Fallback:
         except UnicodeDecodeError:
             self.lines += 1
             self.first = self.first or line
-            return [cell.decode("cp1252", errors="replace") for cell in raw]
+            return [_windows_1252(cell) for cell in raw]
 
     def problem(self, name: str) -> Problem:
         many = f"{self.lines} lines" if self.lines > 1 else "1 line"
@@ -293,6 +295,21 @@ class _Fallback:
             name,
             self.first,
         )
+
+
+def _windows_1252(raw: bytes) -> str:
+    """A cell's bytes as Windows-1252; the five bytes it leaves undefined (0x81, 0x8D, 0x8F, 0x90,
+    0x9D) as Latin-1, as browsers do, so no character turns into U+FFFD and loses the row."""
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return "".join(
+            chr(byte) if byte in _CP1252_UNDEFINED else bytes([byte]).decode("cp1252")
+            for byte in raw
+        )
+
+
+_CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
 
 
 class _Prefixed(io.RawIOBase):

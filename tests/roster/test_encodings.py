@@ -68,3 +68,41 @@ def test_windows_1252_names_land_as_written_with_a_located_warning(
 def test_a_utf8_file_gets_no_encoding_warning(container: Container, scope: str) -> None:
     report = run_import(container, package("v11_bulk"), scope)
     assert not [p for p in report.problems if p.code == "NOT_UTF8"]
+
+
+def test_bytes_windows_1252_leaves_undefined_still_land(
+    container: Container, scope: str, tmp_path: Path
+) -> None:
+    """0x81, 0x8D, 0x8F, 0x90 and 0x9D have no Windows-1252 character: read as Latin-1 (as
+    browsers do), the row lands instead of being refused for a replacement character."""
+    row = "tw9,,,true,s1,teacher,odd,,Ana,Ma\x8frs,,,ana@riverbend.example,,,,,\n"
+    users = _users(0, row.encode("latin-1"))
+    report = run_import(container, _package_with_users(tmp_path, users), scope)
+
+    assert stored(container, Entity.USERS, scope)["tw9"]["family_name"] == "Ma\x8frs"
+    assert report.count("users").skipped == 0
+    assert [p.code for p in report.problems if p.file == "users.csv"] == ["NOT_UTF8"]
+
+
+def test_a_nul_byte_or_an_overlong_sourced_id_skips_only_that_row(
+    container: Container, scope: str, tmp_path: Path
+) -> None:
+    """PostgreSQL stores no NUL in text and sourcedId is 255 characters wide: both are refused
+    as located row errors (before, the database refused them and the import ended in a stack
+    trace on PostgreSQL); the rest of the file lands."""
+    nul = "tw1,,,true,s1,teacher,nul,,Nu\x00l,Byte,,,nul@riverbend.example,,,,,\n"
+    long_id = "t" * 256
+    too_long = f"{long_id},,,true,s1,teacher,long,,Long,Id,,,long@riverbend.example,,,,,\n"
+    fine = "tw3,,,true,s1,teacher,fine,,Fine,Row,,,fine@riverbend.example,,,,,\n"
+    users = _users(0, nul.encode(), too_long.encode(), fine.encode())
+    report = run_import(container, _package_with_users(tmp_path, users), scope)
+
+    stored_users = stored(container, Entity.USERS, scope)
+    assert "tw3" in stored_users and "tw1" not in stored_users and long_id not in stored_users
+    lines = len(users.split(b"\n")) - 1
+    found = {(p.code, p.line, p.column) for p in report.problems if p.file == "users.csv"}
+    assert found == {
+        ("NUL_CHARACTER", lines - 2, "givenName"),
+        ("VALUE_TOO_LONG", lines - 1, "sourcedId"),
+    }
+    assert report.count("users").skipped == 2

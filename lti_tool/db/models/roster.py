@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from lti_tool.db.models.base import Base, UTCDateTime
+from lti_tool.domain.roster.csv_rows import MAX_SOURCED_ID
 from lti_tool.domain.roster.entities import Entity, all_attrs
 
 TABLE_NAMES = {
@@ -40,7 +41,7 @@ def _entity_table(entity: Entity) -> Table:
     columns: list[Column[object]] = [
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("scope_id", String(36), ForeignKey("organizations.id"), nullable=False),
-        Column("sourced_id", String(255), nullable=False),
+        Column("sourced_id", String(MAX_SOURCED_ID), nullable=False),
         Column("active", Boolean, nullable=False),
         Column("date_last_modified", UTCDateTime(), nullable=True),
         Column("fingerprint", String(32), nullable=False),

@@ -108,6 +108,10 @@ def parse_manifest(rows: Iterable[Sequence[str]]) -> Manifest:
     return Manifest(version, modes, tuple(problems))
 
 
+MAX_SOURCED_ID = 255
+"""The roster tables' ``sourced_id`` column width."""
+
+
 @lru_cache(maxsize=1024)
 def parse_datetime(raw: str) -> datetime | None:
     """A OneRoster DateTime (``2026-09-01T12:00:00.000Z``); ``None`` when it is not one.
@@ -258,9 +262,13 @@ class FileReader:
                 f"The row has {len(cells)} cells but the header has "
                 f"{self.width}: a missing or extra comma, or an unquoted comma.",
             )
-        if "\ufffd" in "\x1f".join(cells):
+        joined = "\x1f".join(cells)
+        if "\ufffd" in joined:
             bad = next((name for i, name, _ in self.columns if "\ufffd" in cells[i]), None)
             return error("ENCODING", "The cell is not valid UTF-8; save the file as UTF-8.", bad)
+        if "\x00" in joined:  # PostgreSQL stores no NUL in text: refused here, row by row
+            bad = next((name for i, name, _ in self.columns if "\x00" in cells[i]), None)
+            return error("NUL_CHARACTER", "The cell holds a NUL character (byte 0).", bad)
         plan = self._plan or self._make_plan()
         cells = list(map(str.strip, cells))
         cells.append("")
@@ -284,6 +292,13 @@ class FileReader:
                 extra[name] = cells[index]
         if not sourced_id:
             return error("MISSING_VALUE", "sourcedId is empty.", "sourcedId")
+        if len(sourced_id) > MAX_SOURCED_ID:
+            return error(
+                "VALUE_TOO_LONG",
+                f"sourcedId is {len(sourced_id)} characters long; at most {MAX_SOURCED_ID} "
+                "are stored.",
+                "sourcedId",
+            )
         if self.mode == "bulk" and (status or modified_raw):
             self._warn_once(
                 problems,
