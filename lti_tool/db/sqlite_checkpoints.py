@@ -51,20 +51,25 @@ class BackgroundCheckpoints:
         self._thread.start()
 
     def committed(self) -> None:
-        """The writer committed: checkpoint what it wrote (once the last checkpoint is done)."""
+        """The writer committed: checkpoint what it wrote (once the last checkpoint is done).
+        If the thread has died (a failed checkpoint, logged), the writer checkpoints again."""
+        if self._thread is not None and not self._thread.is_alive():
+            self.stop()
         self._wake.set()
 
     def stop(self) -> None:
-        if self._thread is None:
-            return
-        self._stopping = True
-        self._wake.set()
-        self._thread.join()
-        self._thread = None
-        if self._writer_setting is not None:
+        """Checkpoint what is left and give the writer its setting back (whatever the thread
+        did, and even when it never started)."""
+        if self._thread is not None:
+            self._stopping = True
+            self._wake.set()
+            self._thread.join()
+            self._thread = None
+        setting, self._writer_setting = self._writer_setting, None
+        if setting is not None:
             cursor = self._writer.cursor()
             try:
-                cursor.execute(f"PRAGMA wal_autocheckpoint={self._writer_setting:d}")
+                cursor.execute(f"PRAGMA wal_autocheckpoint={setting:d}")
             finally:
                 cursor.close()
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lti_tool.bootstrap import Container
 from lti_tool.db.models.roster import ROSTER_TABLES
+from lti_tool.db.repositories import roster as roster_repository
 from lti_tool.db.repositories.roster import SqlRosterStore
 from lti_tool.domain.roster.entities import Entity, RosterRecord
+from tests.roster.conftest import package, run_import
 
 
 def orgs(*sourced_ids: str) -> list[RosterRecord]:
@@ -80,9 +83,39 @@ def test_a_copy_the_server_refuses_surfaces_and_keeps_what_was_committed(
     with SqlRosterStore(container.engine) as store:
         store.upsert(scope, "run-1", orgs("s1"))
         store.commit()
-    with pytest.raises(Exception), SqlRosterStore(container.engine) as store:  # noqa: B017
+    with pytest.raises(IntegrityError), SqlRosterStore(container.engine) as store:
         store.upsert("no-such-district", "run-2", orgs("s9"))
         store.commit()
         store.count_active(scope, Entity.ORGS)
 
     assert stored_ids(container, scope) == {"s1"}
+
+
+def test_a_commit_asked_for_before_an_error_is_kept(container: Container, scope: str) -> None:
+    """On PostgreSQL the commit waits for the next use of the connection; when the block then
+    ends on an error, the batch committed before it is still committed."""
+    with pytest.raises(Failure), SqlRosterStore(container.engine) as store:
+        store.upsert(scope, "run-1", orgs("s1", "s2"))
+        store.commit()
+        raise Failure
+
+    assert stored_ids(container, scope) == {"s1", "s2"}
+
+
+def test_an_sqlite_import_gives_its_connection_back_with_automatic_checkpoints(
+    container: Container, scope: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once an import has written enough rows its checkpoints run on a thread of their own and
+    its connection's automatic checkpoints are off; the pooled connection gets them back."""
+    if container.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    monkeypatch.setattr(roster_repository, "_BULK_ROWS", 1)
+    run_import(container, package("v11_bulk"), scope)
+
+    connections = [container.engine.connect() for _ in range(3)]  # the pool's, in turn
+    try:
+        for connection in connections:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 8000
+    finally:
+        for connection in connections:
+            connection.close()

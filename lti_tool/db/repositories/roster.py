@@ -91,7 +91,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         another thread (:mod:`lti_tool.db.sqlite_checkpoints`)."""
 
     def __enter__(self) -> Self:
-        self._inserted = {}
+        self._inserted, self._grown, self._analyzed = {}, {}, set()
         self._open_copy, self._commit_pending = None, False
         self._upserted, self._checkpoints = 0, None
         return super().__enter__()
@@ -129,7 +129,8 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         opened, self._open_copy = self._open_copy, None
         commit, self._commit_pending = self._commit_pending, False
         if opened is not None:
-            opened.close()  # ends the COPY: waits for the server to have stored the rows
+            with self._driver_errors():
+                opened.close()  # ends the COPY: waits for the server to have stored the rows
         if commit:
             super().commit()
 
@@ -198,7 +199,7 @@ class SqlRosterStore(RosterQuestionsAndReports, RosterWrites, TransactionScope):
         unknown: list[RosterRecord] = []
         attrs = all_attrs(entity)
         date = self._dates(table)
-        with self._new_rows(table, attrs, stream=len(stored) < len(batch)) as insert:
+        with self._new_rows(table, attrs) as insert:
             for sourced_id, record in batch.items():
                 row = stored.get(sourced_id)  # (id, fingerprint, active, last_seen_run)
                 columns = record.columns()

@@ -26,6 +26,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 """One parameter for a list of sourcedIds (no per-value coercion of thousands of literals)."""
@@ -75,29 +76,29 @@ class RosterWrites:
             params = (scope_id, *sourced_ids)
         cursor = self.connection.connection.cursor()
         try:
-            cursor.execute(sql, params)
-            return {row[0]: row[1:] for row in cursor.fetchall()}
+            with self._driver_errors():
+                cursor.execute(sql, params)
+                return {row[0]: row[1:] for row in cursor.fetchall()}
         finally:
             cursor.close()
 
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        """What the driver raises where it is used directly (the lookup, the ``COPY``), raised
+        as SQLAlchemy's error for it, like any other statement's: the CLI and the web app turn
+        those into a message, where a bare driver error was a stack trace."""
+        dbapi = self._engine.dialect.loaded_dbapi
+        try:
+            yield
+        except dbapi.Error as error:
+            raise DBAPIError.instance(
+                None, None, error, dbapi.Error, dialect=self._engine.dialect
+            ) from error
+
     def _insert(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """New rows, without SQLAlchemy's per-row parameter handling: ``COPY`` on PostgreSQL
-        (in this transaction), one prepared ``executemany`` elsewhere. The datetime and JSON
-        columns get the bind processing SQLAlchemy would have applied."""
+        """SQLite: new rows by one prepared ``executemany``, without SQLAlchemy's per-row
+        parameter handling; the JSON column bound as SQLAlchemy would (dates already are)."""
         columns = (*_INSERT_COLUMNS, *attrs)
-        if self._postgres:
-            names = ", ".join(f'"{name}"' for name in columns)
-            driver: Any = self.connection.connection.driver_connection
-            with (
-                driver.cursor() as cursor,
-                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    extra = row[6]
-                    copy.write_row(
-                        row if extra is None else (*row[:6], json.dumps(extra), *row[7:])
-                    )
-            return
         marks = ", ".join("?" for _ in columns)
         names = ", ".join(f'"{name}"' for name in columns)  # our own names, never input
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
@@ -105,36 +106,30 @@ class RosterWrites:
 
     @contextmanager
     def _new_rows(
-        self, table: Table, attrs: tuple[str, ...], stream: bool
+        self, table: Table, attrs: tuple[str, ...]
     ) -> Iterator[Callable[[tuple[Any, ...]], None]]:
-        """Where :meth:`upsert` puts new rows as it finds them. With ``stream`` on PostgreSQL,
-        straight into a ``COPY`` already under way, so the server stores rows while Python
-        still sorts out the rest of the batch; the ``COPY`` is left open when the block ends
-        (see :attr:`_open_copy`). Otherwise into a list written by :meth:`_insert` when the
-        block ends."""
-        if self._postgres and stream:
-            names = ", ".join(f'"{name}"' for name in (*_INSERT_COLUMNS, *attrs))
-            driver: Any = self.connection.connection.driver_connection
-            opened = ExitStack()
-            cursor = opened.enter_context(driver.cursor())
-            copy = opened.enter_context(cursor.copy(f"COPY {table.name} ({names}) FROM STDIN"))
-            write_row = copy.write_row
-
-            def put(row: tuple[Any, ...]) -> None:
-                extra = row[6]
-                write_row(row if extra is None else (*row[:6], json.dumps(extra), *row[7:]))
-
-            try:
-                yield put
-            except BaseException as error:
-                opened.__exit__(type(error), error, error.__traceback__)  # aborts the COPY
-                raise
-            self._open_copy = opened
+        """Where :meth:`upsert` puts new rows as it finds them. On PostgreSQL straight into a
+        ``COPY``, started at the first new row, so the server stores rows while Python still
+        sorts out the rest of the batch; the ``COPY`` is left open when the block ends (see
+        :attr:`_open_copy`). On SQLite into a list written by :meth:`_insert` at the end."""
+        if not self._postgres:
+            rows: list[tuple[Any, ...]] = []
+            yield rows.append
+            if rows:
+                self._insert(table, attrs, rows)
             return
-        rows: list[tuple[Any, ...]] = []
-        yield rows.append
-        if rows:
-            self._insert(table, attrs, rows)
+        names = ", ".join(f'"{name}"' for name in (*_INSERT_COLUMNS, *attrs))
+        copy_in = _CopyIn(
+            self.connection.connection.driver_connection, f"COPY {table.name} ({names}) FROM STDIN"
+        )
+        try:
+            with self._driver_errors():
+                yield copy_in.put
+        except BaseException as error:
+            if copy_in.opened is not None:
+                copy_in.opened.__exit__(type(error), error, error.__traceback__)  # aborts it
+            raise
+        self._open_copy = copy_in.opened
 
     def _update(self, table: Table, attrs: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         """Changed rows ``(date, fingerprint, run, extra, *attrs, id)``, without per-row
@@ -176,7 +171,7 @@ class RosterWrites:
         """SQLite: the JSON cells (at ``extra_at``) as SQLAlchemy would bind them (text); the
         dates were bound by :meth:`_dates` when the rows were made."""
         extra = table.c.extra.type.bind_processor(self._engine.dialect)
-        if self._postgres or extra is None or all(row[extra_at] is None for row in rows):
+        if extra is None or all(row[extra_at] is None for row in rows):
             return rows
         return [
             row if row[extra_at] is None else (*row[:extra_at], extra(row[extra_at]),
@@ -238,6 +233,24 @@ class RosterWrites:
 def _marks(count: int) -> str:
     """``?, ?, ...``: SQLite placeholders for ``count`` values (a batch's size repeats)."""
     return ", ".join("?" * count)
+
+
+class _CopyIn:
+    """A ``COPY ... FROM STDIN`` of new rows, started by the first row put (a batch with no
+    new row starts none); :attr:`opened` holds its cursor and ``COPY`` once started."""
+
+    def __init__(self, driver: Any, sql: str) -> None:
+        self._driver, self._sql = driver, sql
+        self.opened: ExitStack | None = None
+        self._write: Callable[[Any], None] | None = None
+
+    def put(self, row: tuple[Any, ...]) -> None:
+        if self._write is None:
+            self.opened = ExitStack()
+            cursor = self.opened.enter_context(self._driver.cursor())
+            self._write = self.opened.enter_context(cursor.copy(self._sql)).write_row
+        extra = row[6]
+        self._write(row if extra is None else (*row[:6], json.dumps(extra), *row[7:]))
 
 
 def _as_is(value: Any) -> Any:
