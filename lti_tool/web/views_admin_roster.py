@@ -19,11 +19,12 @@ bp = Blueprint("admin_roster", __name__, url_prefix="/admin/roster")
 def index() -> Any:
     roster = container().roster
     actor = current_actor()
+    query = list_query()
     return render_template(
         "admin/roster.html",
         reports=roster.reports(actor),
-        questions=container().roster_answers.question_page(actor, list_query().page),
-        query=list_query(),
+        questions=container().roster_answers.question_page(actor, query.page),
+        query=query,
         schedules=container().roster_schedule.schedules(actor),
         now=container().clock.now(),
         districts=container().people.organizations(OrganizationKind.DISTRICT),
