@@ -156,6 +156,33 @@ def test_partial_indexes_keep_their_where_clause(
         assert (" WHERE " in definitions[name].upper()) is partial, definitions[name]
 
 
+def test_table_storage_options_match_the_models(
+    empty_database_url: str, engine_for: Engine
+) -> None:
+    """compare_metadata ignores table options such as PostgreSQL's fillfactor (migration
+    0016): the migrated tables carry what the models say."""
+    if engine_for.dialect.name != "postgresql":
+        pytest.skip("SQLite tables have no storage options")
+    upgrade(empty_database_url)
+    expected = {
+        name: sorted(f"{key}={value}" for key, value in options.items())
+        for name, table in Base.metadata.tables.items()
+        if (options := table.dialect_options["postgresql"].get("with"))
+    }
+    with engine_for.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT relname, reloptions FROM pg_class JOIN pg_namespace "
+                "ON pg_namespace.oid = relnamespace "
+                "WHERE nspname = 'public' AND relkind = 'r' AND reloptions IS NOT NULL"
+            )
+        )
+        actual = {name: sorted(options) for name, options in rows}
+
+    assert "roster_enrollments" in expected
+    assert actual == expected
+
+
 def test_the_comparison_would_notice_a_missing_index(
     empty_database_url: str, engine_for: Engine
 ) -> None:
